@@ -1,0 +1,69 @@
+"""The exception hierarchy of tracr.
+
+Every error tracr raises on purpose is a ``TracrError``. Each subclass also subclasses the
+builtin exception a user would naturally catch, so ``except ValueError`` keeps working for a
+malformed program and ``except NotImplementedError`` for a program tracr cannot compile.
+This module imports nothing from tracr.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class TracrError(Exception):
+    """Base class of every error raised on purpose by tracr."""
+
+
+class RASPTypeError(TracrError, TypeError):
+    """A RASP expression was built from arguments of the wrong kind."""
+
+
+class RASPValueError(TracrError, ValueError):
+    """A RASP expression was built from arguments with invalid values."""
+
+
+class EvaluationError(TracrError, ValueError):
+    """Evaluating a RASP expression failed (a user function raised, or a rule was broken)."""
+
+
+class CompilerError(TracrError, ValueError):
+    """The arguments of ``compile_rasp_to_model`` are invalid."""
+
+
+class UnsupportedExprError(TracrError, NotImplementedError):
+    """The program uses expressions that tracr cannot compile exactly.
+
+    ``problems`` lists every offending expression, one line each.
+    """
+
+    def __init__(self, problems: Sequence[str] | str):
+        if isinstance(problems, str):
+            problems = [problems]
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"cannot compile {len(self.problems)} expression(s):\n{lines}")
+
+
+class ModelInputError(TracrError, ValueError):
+    """An input given to a compiled model is invalid (unknown token, too long, ...)."""
+
+
+class ModelFormatError(TracrError, ValueError):
+    """A saved model file is corrupted or of an unsupported format version."""
+
+
+class MissingDependencyError(TracrError, ImportError):
+    """An optional extra is needed for this feature and is not installed."""
+
+    def __init__(self, package: str, extra: str):
+        self.package = package
+        self.extra = extra
+        super().__init__(
+            f"this feature needs the optional package {package!r}; "
+            f"install it with: pip install 'tracr[{extra}]'"
+        )
+
+
+class FrontendError(TracrError, SyntaxError):
+    """RASP source text could not be parsed or resolved (carries file, line and column)."""
