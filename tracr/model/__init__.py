@@ -1,0 +1,23 @@
+"""The compiled model as framework-free data, and its numpy forward pass."""
+
+from tracr.model.config import ATTENTION_SCALE_CONVENTION, ModelConfig
+from tracr.model.encoders import (
+    CategoricalOutputEncoder,
+    InputEncoder,
+    NumericalOutputEncoder,
+)
+from tracr.model.layout import BlockInfo, Layout, NodeInfo
+from tracr.model.model import CompiledModel, ModelOutput
+
+__all__ = [
+    "ATTENTION_SCALE_CONVENTION",
+    "BlockInfo",
+    "CategoricalOutputEncoder",
+    "CompiledModel",
+    "InputEncoder",
+    "Layout",
+    "ModelConfig",
+    "ModelOutput",
+    "NodeInfo",
+    "NumericalOutputEncoder",
+]

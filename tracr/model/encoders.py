@@ -1,0 +1,159 @@
+"""Encoders between user-facing values and the model's integer ids / output vectors."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import numpy as np
+
+from tracr.errors import ModelInputError
+
+# A categorical output whose largest coordinate is below this decodes as None: the program's
+# value there is None (an Aggregate that selected nothing, with default None).
+NONE_THRESHOLD = 0.5
+
+
+@dataclasses.dataclass(frozen=True)
+class InputEncoder:
+    """Maps input tokens (vocabulary plus BOS and PAD) to rows of the token embedding."""
+
+    encoding_map: dict[Hashable, int]
+    bos_token: Hashable
+    pad_token: Hashable
+    max_seq_len: int
+
+    @property
+    def vocab(self) -> list:
+        special = {self.bos_token, self.pad_token}
+        return [t for t in self.encoding_map if t not in special]
+
+    def encode(self, tokens: Sequence) -> list[int]:
+        """Token ids of one sequence that starts with BOS; checks every rule of the input."""
+        self.check(tokens)
+        return [self.encoding_map[t] for t in tokens]
+
+    def decode(self, ids: Sequence[int]) -> list:
+        inverse = {i: t for t, i in self.encoding_map.items()}
+        return [inverse[int(i)] for i in ids]
+
+    def check(self, tokens: Sequence) -> None:
+        if isinstance(tokens, str | bytes) or not isinstance(tokens, Sequence):
+            raise ModelInputError(f"input must be a list of tokens, got {type(tokens).__name__}")
+        if len(tokens) == 0:
+            raise ModelInputError(
+                f"input is empty; it must start with the BOS token {self.bos_token!r}"
+            )
+        if len(tokens) > self.max_seq_len + 1:
+            raise ModelInputError(
+                f"input has {len(tokens) - 1} tokens after BOS, more than the compiled "
+                f"max_seq_len {self.max_seq_len}"
+            )
+        if tokens[0] != self.bos_token:
+            raise ModelInputError(
+                f"position 0 holds {tokens[0]!r}; it must be the BOS token {self.bos_token!r}"
+            )
+        seen_pad = False
+        for pos, tok in enumerate(tokens[1:], start=1):
+            self._check_token(pos, tok, seen_pad)
+            seen_pad = seen_pad or tok == self.pad_token
+
+    def _check_token(self, pos: int, tok: Any, seen_pad: bool) -> None:
+        if tok == self.bos_token:
+            raise ModelInputError(f"position {pos} holds the BOS token {tok!r}; BOS only at 0")
+        if not _hashable(tok) or tok not in self.encoding_map:
+            raise ModelInputError(
+                f"position {pos} holds {tok!r}, which is not in the vocabulary "
+                f"{sorted(map(repr, self.vocab))}"
+            )
+        if seen_pad and tok != self.pad_token:
+            raise ModelInputError(
+                f"position {pos} holds {tok!r} after a PAD token; padding goes on the right"
+            )
+
+    def to_dict(self) -> dict:
+        return {
+            "encoding_map": [[k, v] for k, v in self.encoding_map.items()],
+            "bos_token": self.bos_token,
+            "pad_token": self.pad_token,
+            "max_seq_len": self.max_seq_len,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> InputEncoder:
+        return cls(
+            encoding_map={_freeze(k): v for k, v in data["encoding_map"]},
+            bos_token=_freeze(data["bos_token"]),
+            pad_token=_freeze(data["pad_token"]),
+            max_seq_len=data["max_seq_len"],
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class CategoricalOutputEncoder:
+    """Reads a categorical output: column i of the unembedding holds ``values[i]``."""
+
+    values: tuple
+
+    @property
+    def encoding_map(self) -> dict:
+        return {v: i for i, v in enumerate(self.values)}
+
+    def decode(self, unembedded: np.ndarray) -> list:
+        """``unembedded`` is [T, n_values]; a row with no clear winner decodes as None."""
+        out = []
+        for row in np.asarray(unembedded):
+            i = int(np.argmax(row)) if row.size else 0
+            out.append(self.values[i] if row.size and row[i] > NONE_THRESHOLD else None)
+        return out
+
+    def encode(self, values: Sequence) -> np.ndarray:
+        one_hot = np.zeros((len(values), len(self.values)))
+        for pos, v in enumerate(values):
+            if v is not None:
+                one_hot[pos, self.encoding_map[v]] = 1.0
+        return one_hot
+
+    def to_dict(self) -> dict:
+        return {"kind": "categorical", "values": list(self.values)}
+
+
+@dataclasses.dataclass(frozen=True)
+class NumericalOutputEncoder:
+    """Reads a numerical output: the single unembedding column is the value."""
+
+    @property
+    def encoding_map(self) -> None:
+        return None
+
+    def decode(self, unembedded: np.ndarray) -> list:
+        return [float(row[0]) for row in np.asarray(unembedded)]
+
+    def encode(self, values: Sequence) -> np.ndarray:
+        return np.asarray([[0.0 if v is None else float(v)] for v in values])
+
+    def to_dict(self) -> dict:
+        return {"kind": "numerical"}
+
+
+OutputEncoder = CategoricalOutputEncoder | NumericalOutputEncoder
+
+
+def output_encoder_from_dict(data: dict) -> OutputEncoder:
+    if data["kind"] == "categorical":
+        return CategoricalOutputEncoder(tuple(_freeze(v) for v in data["values"]))
+    return NumericalOutputEncoder()
+
+
+def _hashable(x: Any) -> bool:
+    try:
+        hash(x)
+    except TypeError:
+        return False
+    return True
+
+
+def _freeze(x: Any) -> Any:
+    """JSON turns tuples into lists; values of a vocabulary must be hashable again."""
+    return tuple(_freeze(i) for i in x) if isinstance(x, list) else x
