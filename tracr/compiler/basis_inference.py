@@ -1,0 +1,175 @@
+"""Stage 2: infer the finite value set of every SOp, and where None can appear.
+
+Value sets decide the residual layout (one direction per categorical value) and the
+thresholds of discretising MLPs, so they must be complete: a value the model meets but the
+compiler did not foresee is a silent error. Rules (SPEC section 4):
+
+* tokens -> the vocabulary; indices -> 0..max_seq_len-1; SelectorWidth -> 0..max_seq_len;
+* Map -> f over the input's set; SequenceMap -> f over the product of the two sets; a call that
+  raises drops that input with a warning (the evaluator would raise there too);
+* categorical Aggregate -> the input's set; numerical Aggregate -> every mean of 1..n of the
+  input's values (every fraction k/m, 0 <= k <= m <= n, for 0/1 inputs), plus the default 0.
+
+``may_be_none`` follows None through the program: a categorical Aggregate whose selector can
+select nothing and whose default is None, a Map that returns None, and everything downstream.
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+from collections.abc import Callable, Hashable, Iterable
+
+from tracr.compiler.nodes import NUMERICAL, AnnotatedGraph, Graph, Node, ValueInfo
+from tracr.rasp import rasp
+
+MAX_MEAN_VALUES = 50_000
+
+
+class ValueSetWarning(UserWarning):
+    """A user function raised on some input values; those inputs are dropped."""
+
+
+def _apply_all(node: Node, f: Callable, args: Iterable[tuple]) -> tuple[set, bool]:
+    out: set[Hashable] = set()
+    produced_none = False
+    failures = []
+    for arg in args:
+        try:
+            value = f(*arg)
+        except Exception as exc:  # noqa: BLE001 - any user error drops the input
+            failures.append((arg, exc))
+            continue
+        if value is None:
+            produced_none = True
+        else:
+            out.add(value)
+    if failures:
+        arg, exc = failures[0]
+        shown = arg[0] if len(arg) == 1 else arg
+        warnings.warn(
+            f"{node.describe()}: the function raised on {len(failures)} input value(s), e.g. "
+            f"{shown!r} ({type(exc).__name__}: {exc}); those inputs are dropped from the "
+            "value set",
+            ValueSetWarning,
+            stacklevel=4,
+        )
+    return out, produced_none
+
+
+def _means(values: frozenset, max_seq_len: int) -> frozenset | None:
+    """Every mean of a multiset of 1..max_seq_len values (None when too many)."""
+    if values <= {0, 1}:
+        return frozenset(
+            k / m for m in range(1, max_seq_len + 1) for k in range(m + 1)
+        ) | frozenset({0})
+    nums = sorted(float(v) for v in values)
+    sums = {0.0}
+    means: set[float] = set()
+    for m in range(1, max_seq_len + 1):
+        sums = {round(s + v, 12) for s in sums for v in nums}
+        means.update(round(s / m, 12) for s in sums)
+        if len(sums) > MAX_MEAN_VALUES or len(means) > MAX_MEAN_VALUES:
+            return None
+    return frozenset(means) | frozenset({0})
+
+
+class _Inferrer:
+    def __init__(self, graph: Graph, vocab: frozenset, max_seq_len: int):
+        self.graph = graph
+        self.vocab = vocab
+        self.n = max_seq_len
+        self.info: dict[str, ValueInfo] = {}
+        self.diagonal: dict[str, bool] = {}  # selector -> always selects the query itself
+
+    def run(self) -> dict[str, ValueInfo]:
+        for label in self.graph.order:
+            node = self.graph[label]
+            if node.is_selector:
+                self.diagonal[label] = self._has_diagonal(node)
+            else:
+                self.info[label] = getattr(self, f"_{node.kind}")(node)
+        return self.info
+
+    def _child(self, node: Node, i: int) -> ValueInfo:
+        return self.info[node.children[i]]
+
+    def _tokens(self, node: Node) -> ValueInfo:
+        return ValueInfo(frozenset(self.vocab))
+
+    def _indices(self, node: Node) -> ValueInfo:
+        return ValueInfo(frozenset(range(self.n)))
+
+    def _selector_width(self, node: Node) -> ValueInfo:
+        return ValueInfo(frozenset(range(self.n + 1)))
+
+    def _map(self, node: Node) -> ValueInfo:
+        inner = self._child(node, 0)
+        if inner.values is None:
+            return ValueInfo(None, inner.may_be_none)
+        values, none = _apply_all(node, node.f, ((v,) for v in inner.values))
+        return ValueInfo(frozenset(values), inner.may_be_none or none)
+
+    def _sequence_map(self, node: Node) -> ValueInfo:
+        a, b = self._child(node, 0), self._child(node, 1)
+        may_none = a.may_be_none or b.may_be_none
+        if a.values is None or b.values is None:
+            return ValueInfo(None, may_none)
+        pairs = itertools.product(a.values, b.values)
+        if node.children[0] == node.children[1]:
+            pairs = ((v, v) for v in a.values)
+        values, none = _apply_all(node, node.f, pairs)
+        return ValueInfo(frozenset(values), may_none or none)
+
+    _linear_sequence_map = _sequence_map
+
+    def _full(self, node: Node) -> ValueInfo:
+        fill = node.params["fill"]
+        return ValueInfo(frozenset() if fill is None else frozenset({fill}), fill is None)
+
+    def _constant_sop(self, node: Node) -> ValueInfo:
+        value = node.params["value"][: self.n]
+        return ValueInfo(frozenset(v for v in value if v is not None), None in value)
+
+    def _aggregate(self, node: Node) -> ValueInfo:
+        sop = self._child(node, 1)
+        default = node.params["default"]
+        can_be_empty = not self.diagonal[node.children[0]]
+        if node.encoding == NUMERICAL:
+            values = None if sop.values is None else _means(sop.values, self.n)
+            if values is not None and can_be_empty and default is not None:
+                values = values | {default}
+            return ValueInfo(values, sop.may_be_none or (can_be_empty and default is None))
+        values = sop.values
+        if values is not None and can_be_empty and default is not None:
+            values = values | {default}
+        return ValueInfo(values, sop.may_be_none or (can_be_empty and default is None))
+
+    def _has_diagonal(self, node: Node) -> bool:
+        """Whether the selector always selects each query's own position (so never empty)."""
+        kind = node.kind
+        if kind == "select":
+            pred = node.params["predicate"]
+            if pred == rasp.Comparison.TRUE:
+                return True
+            keys, queries = node.children
+            info = self.info[keys]
+            if keys != queries or info.may_be_none or info.values is None:
+                return False
+            return all(pred(v, v) for v in info.values)
+        if kind == "selector_and":
+            return all(self.diagonal[c] for c in node.children)
+        if kind == "selector_or":
+            return any(self.diagonal[c] for c in node.children)
+        if kind == "constant_selector":
+            value = node.params["value"]
+            return all(len(row) > i and bool(row[i]) for i, row in enumerate(value))
+        return False
+
+
+def infer_bases(graph: Graph, vocab: frozenset, max_seq_len: int, causal: bool) -> AnnotatedGraph:
+    """Annotate every SOp node with its ``ValueInfo``."""
+    inferrer = _Inferrer(graph, vocab, max_seq_len)
+    info = inferrer.run()
+    return AnnotatedGraph(graph=graph, info=info, vocab=vocab, max_seq_len=max_seq_len,
+                          causal=causal, selects_self=inferrer.diagonal)

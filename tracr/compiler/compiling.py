@@ -1,0 +1,88 @@
+"""``compile_rasp_to_model``: validate, then one call per stage, nothing else.
+
+    trace (rasp_to_graph)  ->  flatten selectors  ->  infer value sets (basis_inference)
+    ->  validate  ->  build blocks (graph_to_craft)  ->  allocate layers  ->  assemble
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+
+from tracr.compiler import (
+    allocation,
+    basis_inference,
+    craft_to_model,
+    graph_to_craft,
+    lookahead,
+    rasp_to_graph,
+    selectors,
+    validating,
+)
+from tracr.craft.bases import BasisDirection
+from tracr.errors import CompilerError, UnsupportedExprError
+from tracr.model import CompiledModel
+from tracr.rasp import rasp
+
+COMPILER_BOS = "compiler_bos"
+COMPILER_PAD = "compiler_pad"
+
+
+def compile_rasp_to_model(
+    program: rasp.SOp,
+    vocab: Iterable[Hashable],
+    max_seq_len: int,
+    causal: bool = False,
+    compiler_bos: Hashable = COMPILER_BOS,
+    compiler_pad: Hashable = COMPILER_PAD,
+    mlp_exactness: float | None = None,
+) -> CompiledModel:
+    """Compile ``program`` into a transformer exact on every input over ``vocab`` of length
+    1..``max_seq_len`` (after a leading ``compiler_bos``), or raise naming what cannot be.
+
+    ``mlp_exactness``: the discretising MLPs' step sharpness is derived from the gaps between
+    known values; a number given here can only make the steps sharper, never blunter.
+    """
+    vocab_set = _check_arguments(vocab, max_seq_len, causal, compiler_bos, compiler_pad,
+                                 mlp_exactness)
+    graph = selectors.flatten_selectors(rasp_to_graph.trace(program))
+    agraph = basis_inference.infer_bases(graph, vocab_set, max_seq_len, causal)
+    problems = validating.static_problems(agraph)
+    if problems:
+        raise UnsupportedExprError([str(p) for p in problems])
+    if causal:
+        lookahead.warn_if_lookahead(program, vocab_set, max_seq_len)
+    settings = graph_to_craft.CraftSettings(
+        bos=BasisDirection("tokens", compiler_bos),
+        coldness=graph_to_craft.coldness_for(max_seq_len),
+        mlp_exactness=mlp_exactness,
+        causal=causal,
+    )
+    blocks = graph_to_craft.build_blocks(agraph, settings)
+    alloc = allocation.allocate(graph, blocks)
+    return craft_to_model.assemble(agraph, blocks, alloc, compiler_bos, compiler_pad)
+
+
+def _check_arguments(vocab, max_seq_len, causal, bos, pad, mlp_exactness) -> frozenset:
+    try:
+        vocab_set = frozenset(vocab)
+    except TypeError as exc:
+        raise CompilerError(f"vocab must be a set of hashable tokens: {exc}") from exc
+    if isinstance(vocab, str):
+        raise CompilerError("vocab must be a collection of tokens, not a string")
+    if not vocab_set:
+        raise CompilerError("vocab is empty; give at least one token")
+    if isinstance(max_seq_len, bool) or not isinstance(max_seq_len, int) or max_seq_len < 1:
+        raise CompilerError(f"max_seq_len must be an integer >= 1, got {max_seq_len!r}")
+    if bos in vocab_set:
+        raise CompilerError(f"compiler_bos {bos!r} is also in the vocabulary; pick another")
+    if pad in vocab_set:
+        raise CompilerError(f"compiler_pad {pad!r} is also in the vocabulary; pick another")
+    if bos == pad:
+        raise CompilerError(f"compiler_bos and compiler_pad are both {bos!r}")
+    if None in vocab_set:
+        raise CompilerError("vocab contains None, which RASP reserves for 'no value'")
+    if not isinstance(causal, bool):
+        raise CompilerError(f"causal must be True or False, got {causal!r}")
+    if mlp_exactness is not None and not mlp_exactness > 0:
+        raise CompilerError(f"mlp_exactness must be a positive number, got {mlp_exactness!r}")
+    return vocab_set

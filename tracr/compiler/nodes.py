@@ -1,0 +1,96 @@
+"""The compiler's view of a program: a graph of nodes keyed by label.
+
+Stage results are frozen dataclasses passed from one stage to the next; nothing is mutated in
+place. A ``Node`` is one expression after rewriting: its kind, its children (by label) and the
+few parameters its construction needs. ``expr`` keeps the user's expression for messages.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Hashable
+from typing import Any
+
+CATEGORICAL = "categorical"
+NUMERICAL = "numerical"
+
+SOP_KINDS = frozenset(
+    {"tokens", "indices", "map", "sequence_map", "linear_sequence_map", "full", "constant_sop",
+     "aggregate", "selector_width"}
+)
+SELECTOR_KINDS = frozenset(
+    {"select", "selector_and", "selector_or", "selector_not", "constant_selector"}
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Node:
+    """One expression of the program as the compiler sees it.
+
+    ``params`` holds what the construction needs: ``f`` for maps, ``predicate`` for selects,
+    ``default`` for aggregates, ``fill``/``value`` for constants, factors for linear maps.
+    """
+
+    label: str
+    name: str
+    kind: str
+    children: tuple[str, ...]
+    encoding: str | None  # None for selectors
+    expr: Any
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def is_selector(self) -> bool:
+        return self.kind in SELECTOR_KINDS
+
+    @property
+    def f(self) -> Callable:
+        return self.params["f"]
+
+    def describe(self) -> str:
+        return f"{self.kind} {self.label!r} (name {self.name!r})"
+
+
+@dataclasses.dataclass(frozen=True)
+class Graph:
+    """Nodes in dependency order (children first) and the label of the program's output."""
+
+    nodes: dict[str, Node]
+    order: tuple[str, ...]
+    output: str
+
+    def __getitem__(self, label: str) -> Node:
+        return self.nodes[label]
+
+    def consumers(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {label: [] for label in self.order}
+        for label in self.order:
+            for child in self.nodes[label].children:
+                out[child].append(label)
+        return out
+
+
+@dataclasses.dataclass(frozen=True)
+class ValueInfo:
+    """What basis inference learns about one SOp node.
+
+    ``values`` is the finite set of values it can take (None itself excluded), or None when
+    the set is too large to enumerate (allowed only where nothing needs it). ``may_be_none``
+    says whether the evaluator can give None at a real position.
+    """
+
+    values: frozenset[Hashable] | None
+    may_be_none: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class AnnotatedGraph:
+    """The graph plus value information and the compile settings that shaped it."""
+
+    graph: Graph
+    info: dict[str, ValueInfo]
+    vocab: frozenset
+    max_seq_len: int
+    causal: bool
+    # selector label -> it always selects each query's own position, so is never empty
+    selects_self: dict[str, bool] = dataclasses.field(default_factory=dict)

@@ -1,0 +1,137 @@
+"""Stage 1b: turn every selector into one flat ``Select`` a single head can compute.
+
+An attention head scores query features against key features with one bilinear form, so a
+selector must become ``pred(K[k], Q[q])`` for a single key SOp ``K`` and a single query SOp
+``Q``. A plain Select already is. For composite selectors (And / Or / Not of Selects, of any
+depth) and constant selectors:
+
+* the distinct key SOps of the leaves are bundled into one *tuple* SOp ``K = (k_1, ..., k_m)``
+  (likewise the queries), and the boolean combination of the leaf predicates becomes one
+  predicate on tuples. When every leaf reads the same key SOp and the same query SOp, no tuple
+  is needed and the selector costs nothing beyond one head.
+* a tuple SOp of m > 1 parts costs one MLP (see ``chamber.categorical_mlp.tuple_mlp``): hidden
+  width = the product of the parts' value counts, and a layer when the parts are not ready.
+* ``ConstantSelector(matrix)`` becomes a predicate on ``(indices, indices)``.
+
+Leaves whose SOps may be None are refused by validation: a None has no one-hot, so a head
+cannot give ``Not(Select(...))`` the True that the evaluator gives it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from tracr.compiler.nodes import CATEGORICAL, Graph, Node
+from tracr.rasp import rasp
+
+Combo = Callable[[tuple, tuple], bool]
+
+
+def _leaves(graph: Graph, label: str, out: list[str]) -> None:
+    node = graph[label]
+    if node.kind in ("select", "constant_selector"):
+        if label not in out:
+            out.append(label)
+        return
+    for child in node.children:
+        _leaves(graph, child, out)
+
+
+def _leaf_parts(graph: Graph, leaf: Node) -> tuple[str, str, Callable]:
+    """(key SOp, query SOp, predicate(key, query)) of one leaf."""
+    if leaf.kind == "constant_selector":
+        matrix = leaf.params["value"]
+
+        def constant(k, q):
+            return bool(q < len(matrix) and k < len(matrix[q]) and matrix[q][k])
+
+        return "indices", "indices", constant
+    keys, queries = leaf.children
+    return keys, queries, leaf.params["predicate"]
+
+
+def _combine(graph: Graph, label: str, leaf_fns: dict[str, Callable]) -> Callable:
+    node = graph[label]
+    if node.kind in ("select", "constant_selector"):
+        return leaf_fns[label]
+    parts = [_combine(graph, c, leaf_fns) for c in node.children]
+    if node.kind == "selector_not":
+        return lambda k, q: not parts[0](k, q)
+    if node.kind == "selector_and":
+        return lambda k, q: parts[0](k, q) and parts[1](k, q)
+    return lambda k, q: parts[0](k, q) or parts[1](k, q)
+
+
+def _tuple_node(graph: Graph, labels: list[str], new: dict[str, Node]) -> str:
+    if len(labels) == 1:
+        return labels[0]
+    label = "tuple(" + ",".join(labels) + ")"
+    if label not in new and label not in graph.nodes:
+        new[label] = Node(
+            label=label, name=label, kind="tuple", children=tuple(labels),
+            encoding=CATEGORICAL, expr=None, params={"f": lambda *xs: tuple(xs)},
+        )
+    return label
+
+
+def _accessor(labels: list[str], label: str) -> Callable:
+    if len(labels) == 1:
+        return lambda value: value
+    i = labels.index(label)
+    return lambda value: value[i]
+
+
+def _flatten(graph: Graph, label: str, new: dict[str, Node]) -> Node:
+    node = graph[label]
+    leaves: list[str] = []
+    _leaves(graph, label, leaves)
+    parts = {leaf: _leaf_parts(graph, graph[leaf]) for leaf in leaves}
+    keys = sorted({p[0] for p in parts.values()})
+    queries = sorted({p[1] for p in parts.values()})
+    leaf_fns = {}
+    for leaf, (k, q, pred) in parts.items():
+        get_k, get_q = _accessor(keys, k), _accessor(queries, q)
+        leaf_fns[leaf] = (lambda gk, gq, p: lambda kv, qv: bool(p(gk(kv), gq(qv))))(
+            get_k, get_q, pred
+        )
+    combo = _combine(graph, label, leaf_fns)
+    key_label = _tuple_node(graph, keys, new)
+    query_label = _tuple_node(graph, queries, new)
+    return dataclasses.replace(
+        node, kind="select", children=(key_label, query_label),
+        params={"predicate": combo, "composite": True, "leaves": tuple(leaves),
+                "leaf_sops": tuple(sorted(set(keys) | set(queries)))},
+    )
+
+
+def flatten_selectors(graph: Graph) -> Graph:
+    """Rewrite composite and constant selectors used by heads into flat Selects."""
+    used = {c for lab in graph.order for c in graph[lab].children
+            if graph[lab].kind in ("aggregate", "selector_width")}
+    nodes = dict(graph.nodes)
+    new: dict[str, Node] = {}
+    for label in graph.order:
+        node = graph[label]
+        if label in used and node.kind != "select":
+            nodes[label] = _flatten(graph, label, new)
+        elif label in used and not isinstance(node.params["predicate"], rasp.Comparison):
+            nodes[label] = _flatten(graph, label, new)
+    order: list[str] = []
+    for label in graph.order:
+        for child in nodes[label].children:
+            if child in new and child not in order:
+                order.append(child)
+        order.append(label)
+    nodes.update(new)
+    # Keep only what the output still needs: composite parts may have become dead.
+    return _prune(Graph(nodes, tuple(order), graph.output))
+
+
+def _prune(graph: Graph) -> Graph:
+    live = {graph.output}
+    for label in reversed(graph.order):
+        if label in live:
+            live.update(graph[label].children)
+    order = tuple(lab for lab in graph.order if lab in live)
+    return Graph({lab: graph[lab] for lab in order}, order, graph.output)

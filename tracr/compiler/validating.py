@@ -1,0 +1,187 @@
+"""What cannot be compiled exactly, found before compiling: every problem at once.
+
+Static validation reads the annotated graph and lists each expression the model could not
+reproduce exactly, one line each (label, name, reason, and what to write instead). Problems
+are keyed by expression identity, never by name. ``compile_rasp_to_model`` raises
+``UnsupportedExprError`` carrying the list.
+
+Dynamic validation (``validate``) runs the evaluator on given inputs and reports what the
+evaluator itself rejects there (a categorical Aggregate averaging different values, a function
+raising): inputs outside the program's domain, on which no model can be right.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+
+from tracr.compiler.nodes import CATEGORICAL, NUMERICAL, AnnotatedGraph, Node
+from tracr.errors import TracrError
+from tracr.rasp import rasp
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) or isinstance(v, bool)
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    node: Node
+    reason: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.node.describe()}: {self.reason}; {self.fix}"
+
+
+class _Checker:
+    def __init__(self, agraph: AnnotatedGraph):
+        self.g = agraph
+        self.problems: list[Problem] = []
+
+    def add(self, node: Node, reason: str, fix: str) -> None:
+        self.problems.append(Problem(node, reason, fix))
+
+    def enc(self, label: str) -> str | None:
+        return self.g.graph[label].encoding
+
+    def info(self, label: str):
+        return self.g.info.get(label)
+
+    def run(self) -> list[Problem]:
+        for label in self.g.graph.order:
+            node = self.g.graph[label]
+            check = getattr(self, f"_{node.kind}", None)
+            if check is not None:
+                check(node)
+            self._numerical_none(node)
+        return self.problems
+
+    def _numerical_none(self, node: Node) -> None:
+        info = self.info(node.label)
+        if node.encoding == NUMERICAL and info is not None and info.may_be_none:
+            if node.kind != "aggregate":  # aggregates explain themselves below
+                self.add(node, "this numerical SOp can be None, which one number cannot hold",
+                         "make sure its inputs and function never give None")
+
+    def _tokens(self, node: Node) -> None:
+        if node.encoding == NUMERICAL:
+            self.add(node, "numerical tokens are not supported",
+                     "use categorical tokens and a numerical Map of them")
+
+    _indices = _tokens
+
+    def _map(self, node: Node) -> None:
+        (child,) = node.children
+        info = self.info(child)
+        if self.enc(child) == NUMERICAL:
+            if info.values is None:
+                self.add(node, "the input's value set is too large to discretise",
+                         "aggregate fewer distinct values before this Map")
+            elif not all(_is_number(v) for v in info.values):
+                self.add(node, "the numerical input holds non-numbers", "mark it categorical")
+        elif node.encoding == NUMERICAL and info.may_be_none:
+            self.add(node, f"its input {child!r} can be None, and a numerical Map of None is "
+                     "None, which one number cannot hold", "give the Aggregate upstream a "
+                     "selector that always selects, or keep this Map categorical")
+        self._numeric_values(node)
+
+    def _numeric_values(self, node: Node) -> None:
+        info = self.info(node.label)
+        if node.encoding == NUMERICAL and info.values is not None:
+            bad = [v for v in info.values if not _is_number(v)]
+            if bad:
+                self.add(node, f"numerical SOp takes non-numeric values such as {bad[0]!r}",
+                         "mark it categorical")
+
+    def _sequence_map(self, node: Node) -> None:
+        encs = {self.enc(c) for c in node.children}
+        if encs != {CATEGORICAL}:
+            self.add(node, "a SequenceMap needs two categorical inputs (numerical inputs are "
+                     "supported only by LinearSequenceMap)", "make its inputs categorical")
+        if node.encoding == NUMERICAL and any(self.info(c).may_be_none for c in node.children):
+            self.add(node, "an input can be None and the numerical output cannot hold None",
+                     "keep this SequenceMap categorical")
+        self._numeric_values(node)
+
+    def _linear_sequence_map(self, node: Node) -> None:
+        encs = [self.enc(c) for c in node.children]
+        if encs == [NUMERICAL, NUMERICAL] and node.encoding == NUMERICAL:
+            return
+        self._sequence_map(node)
+
+    def _constant_sop(self, node: Node) -> None:
+        if len(node.params["value"]) < self.g.max_seq_len:
+            self.add(node, f"it has {len(node.params['value'])} values, fewer than max_seq_len "
+                     f"{self.g.max_seq_len}", "give one value per position")
+
+    def _select(self, node: Node) -> None:
+        for child in node.children:
+            if self.enc(child) == NUMERICAL:
+                self.add(node, f"its key/query {child!r} is numerical; a head can only compare "
+                         "categorical values", f"wrap it: rasp.categorical({child})")
+        if node.params.get("composite"):
+            none_parts = [s for s in node.params["leaf_sops"] if self.info(s).may_be_none]
+            if none_parts:
+                self.add(node, f"a composite selector reads {none_parts}, which can be None; a "
+                         "head cannot give And/Or/Not the evaluator's answer on None",
+                         "make those SOps total (e.g. give the Aggregate a default)")
+
+    def _aggregate(self, node: Node) -> None:
+        sel, sop = node.children
+        default = node.params["default"]
+        can_be_empty = not self.g.selects_self[sel]
+        if node.encoding == NUMERICAL:
+            self._numerical_aggregate(node, sop, default, can_be_empty)
+        else:
+            if self.enc(sop) == NUMERICAL:
+                self.add(node, "a categorical Aggregate of a numerical SOp",
+                         "mark the Aggregate numerical: rasp.numerical(rasp.Aggregate(...))")
+            if default is not None and can_be_empty:
+                self.add(node, f"categorical default {default!r} is not supported (a head "
+                         "falls back to BOS, which gives None)",
+                         "use default=None and a Map that replaces None afterwards")
+
+    def _numerical_aggregate(self, node: Node, sop: str, default, can_be_empty: bool) -> None:
+        if self.enc(sop) != NUMERICAL:
+            self.add(node, "a numerical Aggregate of a categorical SOp",
+                     f"mark the aggregated SOp numerical: rasp.numerical({sop})")
+        elif self.info(sop).values is not None and not all(
+            _is_number(v) for v in self.info(sop).values
+        ):
+            self.add(node, "numerical Aggregate of non-numeric values", "aggregate numbers")
+        if can_be_empty and default is None:
+            self.add(node, "its selector can select nothing, where the evaluator gives None "
+                     "but a numerical head gives 0", "pass default=0")
+        elif can_be_empty and default != 0:
+            self.add(node, f"numerical default {default!r} is not supported (a head that "
+                     "selects nothing gives 0)", "pass default=0 and add the offset with a Map")
+
+def static_problems(agraph: AnnotatedGraph) -> list[Problem]:
+    """Every expression of the program that cannot be compiled exactly."""
+    return _Checker(agraph).run()
+
+
+@dataclasses.dataclass(frozen=True)
+class DynamicProblem:
+    """An input on which evaluating the program fails, and why."""
+
+    input: tuple
+    message: str
+
+    def __str__(self) -> str:
+        return f"input {list(self.input)!r}: {self.message}"
+
+
+def validate(program: rasp.SOp, inputs: Iterable[Sequence], causal: bool = False):
+    """Run the evaluator on ``inputs``; return the problems found on them (empty if none)."""
+    from tracr.rasp import causal_eval
+
+    evaluate = causal_eval.evaluate if causal else rasp.evaluate
+    problems = []
+    for xs in inputs:
+        try:
+            evaluate(program, list(xs))
+        except TracrError as exc:
+            problems.append(DynamicProblem(tuple(xs), str(exc)))
+    return problems

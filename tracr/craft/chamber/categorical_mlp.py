@@ -1,0 +1,122 @@
+"""MLPs for Maps and SequenceMaps whose inputs are categorical (one-hot) SOps.
+
+All of them rely on one fact: at a position, a categorical SOp's subspace holds either one
+1 and zeros (its value) or all zeros (None, and the BOS position). Lookup tables built on
+one-hot inputs are exact, and an all-zero input gives an all-zero output, so None propagates
+as the evaluator says and the BOS invariant is kept.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Hashable, Sequence
+
+from tracr.craft.bases import BasisDirection, VectorSpaceWithBasis, join_vector_spaces
+from tracr.craft.transformers import MLP
+from tracr.craft.vectorspace_fns import Linear
+
+
+def _output_direction(output_space: VectorSpaceWithBasis, value: Hashable):
+    if value is None:
+        return None
+    for d in output_space.basis:
+        if d.value == value:
+            return d
+    raise ValueError(f"value {value!r} is not in the output space {output_space.labels}")
+
+
+def map_categorical_mlp(
+    input_space: VectorSpaceWithBasis,
+    output_space: VectorSpaceWithBasis,
+    f: Callable[[Hashable], Hashable],
+    hidden_name: str,
+    label: str = "",
+) -> MLP:
+    """Categorical -> categorical lookup table; one hidden unit per output value.
+
+    Hidden unit ``w`` computes ``relu(sum_{v : f(v) = w} x_v)``, which is 1 exactly when the
+    input's value maps to ``w`` (one-hot input), and feeds ``out:w``. Inputs mapping to None
+    feed nothing. Hidden width = number of distinct outputs.
+    """
+    images = {d: f(d.value) for d in input_space.basis}
+    used = sorted({v for v in images.values() if v is not None}, key=lambda v: (str(type(v)), v))
+    hidden = VectorSpaceWithBasis.from_values(hidden_name, used)
+    first = {(d, BasisDirection(hidden_name, w)): 1.0 for d, w in images.items() if w is not None}
+    second = {
+        (BasisDirection(hidden_name, w), _output_direction(output_space, w)): 1.0 for w in used
+    }
+    return MLP(
+        Linear.from_entries(input_space, hidden, first),
+        Linear.from_entries(hidden, output_space, second),
+        label=label,
+    )
+
+
+def map_categorical_to_numerical_mlp(
+    input_space: VectorSpaceWithBasis,
+    output_space: VectorSpaceWithBasis,
+    f: Callable[[Hashable], float],
+    hidden_name: str,
+    label: str = "",
+) -> MLP:
+    """Categorical -> numerical: ``out = sum_v f(v) * relu(x_v)``.
+
+    One hidden unit per input value copies the one-hot (ReLU of a 0/1 value is itself) and the
+    second layer weights it by ``f(v)``. Negative and positive outputs alike are exact, since
+    the sign lives in the second layer, never inside a ReLU.
+    """
+    (out_dir,) = output_space.basis
+    hidden = VectorSpaceWithBasis.from_values(hidden_name, [d.value for d in input_space.basis])
+    first = {(d, BasisDirection(hidden_name, d.value)): 1.0 for d in input_space.basis}
+    second = {
+        (BasisDirection(hidden_name, d.value), out_dir): float(f(d.value))
+        for d in input_space.basis
+    }
+    return MLP(
+        Linear.from_entries(input_space, hidden, first),
+        Linear.from_entries(hidden, output_space, second),
+        label=label,
+    )
+
+
+def product_mlp(
+    part_spaces: Sequence[VectorSpaceWithBasis],
+    output_space: VectorSpaceWithBasis,
+    f: Callable[..., Hashable],
+    one: BasisDirection,
+    hidden_name: str,
+    numerical_output: bool = False,
+    label: str = "",
+) -> MLP:
+    """m categorical inputs -> anything: one hidden unit per combination of values.
+
+    Unit (i_1, ..., i_m) computes ``relu(x_{i_1} + ... + x_{i_m} - (m - 1))``: 1 when every
+    input holds its value, else 0 (each input is one-hot or all zero, so the sum reaches m
+    only then). The second layer writes ``out:f(i_1, ..., i_m)`` (categorical) or
+    ``f(...) * out`` (numerical). A None or BOS input (all zero) gives zero out.
+    Hidden width = the product of the inputs' value counts.
+    """
+    m = len(part_spaces)
+    combos = list(itertools.product(*(space.basis for space in part_spaces)))
+    hidden = VectorSpaceWithBasis.from_values(
+        hidden_name, [tuple(d.value for d in combo) for combo in combos]
+    )
+    in_space = join_vector_spaces(*part_spaces, VectorSpaceWithBasis((one,)))
+    first: dict = {}
+    second: dict = {}
+    for combo in combos:
+        values = tuple(d.value for d in combo)
+        h = BasisDirection(hidden_name, values)
+        for d in combo:
+            first[(d, h)] = first.get((d, h), 0.0) + 1.0
+        first[(one, h)] = -(m - 1.0)
+        value = f(*values)
+        if numerical_output:
+            second[(h, output_space.basis[0])] = float(value)
+        elif value is not None:
+            second[(h, _output_direction(output_space, value))] = 1.0
+    return MLP(
+        Linear.from_entries(in_space, hidden, first),
+        Linear.from_entries(hidden, output_space, second),
+        label=label,
+    )

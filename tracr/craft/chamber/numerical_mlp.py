@@ -1,0 +1,143 @@
+"""MLPs whose input is a numerical SOp: exact linear maps and discretising lookups.
+
+Discretisation
+--------------
+A numerical SOp takes values in a known finite set ``v_0 < v_1 < ... < v_m``. Put a threshold
+halfway between neighbours, ``t_i = (v_i + v_{i+1}) / 2``, and build a unit step there from
+two ReLUs of the same slope ``s_i``::
+
+    step_i(x) = relu(s_i (x - t_i) + 1/2) - relu(s_i (x - t_i) - 1/2)
+
+              1 |            ______
+                |           /
+              0 |__________/
+                      t_i - 1/(2 s_i)   t_i + 1/(2 s_i)
+
+``step_i`` is exactly 0 for ``x <= t_i - 1/(2 s_i)`` and exactly 1 for
+``x >= t_i + 1/(2 s_i)``. With ``s_i = 2 / (v_{i+1} - v_i)`` the ramp spans half the gap, so
+every known value sits a quarter-gap clear of it: the output is exact for inputs within
+``gap / 4`` of a known value, which absorbs attention's floating-point error. The sharpness
+therefore follows from each gap, automatically; an explicit ``exactness`` only raises it.
+The output telescopes::
+
+    f(x) = f(v_0) + sum_i step_i(x) * (f(v_{i+1}) - f(v_i))
+
+(for categorical outputs the difference is ``e_{f(v_{i+1})} - e_{f(v_i)}``). ``f(v_0)`` comes
+from a unit ``relu(one - bos)``, and every step unit gets ``- B_i * bos`` with ``B_i`` larger
+than its largest possible pre-activation, so the BOS position outputs exactly zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+
+from tracr.craft.bases import BasisDirection, VectorSpaceWithBasis
+from tracr.craft.transformers import MLP
+from tracr.craft.vectorspace_fns import Linear
+
+
+def _steps(values: Sequence[float], images: Sequence, exactness: float | None):
+    """(threshold, slope, index) for each neighbour pair whose images differ."""
+    out = []
+    for i in range(len(values) - 1):
+        if images[i] == images[i + 1]:
+            continue
+        lo, hi = values[i], values[i + 1]
+        slope = max(2.0 / (hi - lo), exactness or 0.0)
+        out.append(((lo + hi) / 2.0, slope, i))
+    return out
+
+
+def map_numerical_mlp(
+    input_space: VectorSpaceWithBasis,
+    output_space: VectorSpaceWithBasis,
+    f: Callable[[float], Hashable],
+    input_values: Sequence[float],
+    one: BasisDirection,
+    bos: BasisDirection,
+    hidden_name: str,
+    numerical_output: bool,
+    exactness: float | None = None,
+    label: str = "",
+) -> MLP:
+    """Numerical -> numerical or categorical by discretisation (see the module docstring).
+
+    Hidden width = 1 + 2 * (number of neighbour pairs whose images differ).
+    """
+    (x_dir,) = input_space.basis
+    values = sorted(set(float(v) for v in input_values))
+    images = [f(v) for v in values]
+    steps = _steps(values, images, exactness)
+    # Inputs seen anywhere: the known values, and 0 at BOS (or 1 for SelectorWidth's scratch).
+    lo, hi = min(values + [0.0]), max(values + [1.0])
+    in_space = VectorSpaceWithBasis((x_dir, one, bos))
+    base = BasisDirection(hidden_name, "base")
+    hidden_dirs = [base]
+    first = {(one, base): 1.0, (bos, base): -1.0}
+    second: dict = {}
+    _add_output(second, output_space, base, images[0], +1.0, numerical_output)
+    for t, s, i in steps:
+        gate = s * max(abs(lo - t), abs(hi - t)) + 1.0
+        for kind, offset in (("up", 0.5), ("down", -0.5)):
+            h = BasisDirection(hidden_name, (i, kind))
+            hidden_dirs.append(h)
+            first[(x_dir, h)] = s
+            first[(one, h)] = -s * t + offset
+            first[(bos, h)] = -gate
+            sign = 1.0 if kind == "up" else -1.0
+            _add_output(second, output_space, h, images[i + 1], sign, numerical_output)
+            _add_output(second, output_space, h, images[i], -sign, numerical_output)
+    hidden = VectorSpaceWithBasis(tuple(hidden_dirs))
+    return MLP(
+        Linear.from_entries(in_space, hidden, first),
+        Linear.from_entries(hidden, output_space, second),
+        label=label,
+    )
+
+
+def _add_output(entries: dict, output_space, hidden, image, sign: float, numerical: bool) -> None:
+    if numerical:
+        key = (hidden, output_space.basis[0])
+        entries[key] = entries.get(key, 0.0) + sign * float(image)
+        return
+    if image is None:
+        return
+    for d in output_space.basis:
+        if d.value == image:
+            entries[(hidden, d)] = entries.get((hidden, d), 0.0) + sign
+            return
+    raise ValueError(f"value {image!r} is not in the output space {output_space.labels}")
+
+
+def linear_sequence_map_mlp(
+    fst_space: VectorSpaceWithBasis,
+    snd_space: VectorSpaceWithBasis,
+    output_space: VectorSpaceWithBasis,
+    fst_fac: float,
+    snd_fac: float,
+    hidden_name: str,
+    label: str = "",
+) -> MLP:
+    """``out = a x + b y`` for numerical x, y, exactly: ``z = relu(z) - relu(-z)``.
+
+    Four hidden units (x+, x-, y+, y-); zero in gives zero out, so BOS stays zero. When both
+    inputs are the same SOp the factors add up and two units suffice.
+    """
+    (out_dir,) = output_space.basis
+    factors: dict[BasisDirection, float] = {}
+    for space, fac in ((fst_space, fst_fac), (snd_space, snd_fac)):
+        (d,) = space.basis
+        factors[d] = factors.get(d, 0.0) + float(fac)
+    in_space = VectorSpaceWithBasis(tuple(factors))
+    hidden_dirs, first, second = [], {}, {}
+    for d, fac in factors.items():
+        for sign in (1.0, -1.0):
+            h = BasisDirection(hidden_name, (d.label, sign))
+            hidden_dirs.append(h)
+            first[(d, h)] = sign
+            second[(h, out_dir)] = sign * fac
+    return MLP(
+        Linear.from_entries(in_space, VectorSpaceWithBasis(tuple(hidden_dirs)), first),
+        Linear.from_entries(VectorSpaceWithBasis(tuple(hidden_dirs)), output_space, second),
+        label=label,
+    )
