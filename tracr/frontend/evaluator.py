@@ -1,0 +1,215 @@
+"""Frontend stage 2: lark parse tree -> RASP expressions.
+
+A tree-walking interpreter that runs at load time. Everything that is not an s-op or a
+selector (numbers, strings, lists, functions, predicates) is a load-time constant: ``for``
+loops and comprehensions are unrolled, ``def`` functions are inlined at each call, and an
+``if`` expression with a constant condition picks its branch. What remains are RASP
+expressions built with ``tracr.rasp.rasp``; an assignment names its expression after the
+variable. Expression nodes are evaluated by the table in ``expressions.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import lark
+
+from tracr.errors import TracrError
+from tracr.frontend import builtins
+from tracr.frontend import operators as ops
+from tracr.frontend.diagnostics import Problem, RASPSourceError, Source, source_error
+from tracr.frontend.expressions import EXPRESSIONS
+
+# Calls nest this deep at most; deeper recursion is reported instead of overflowing Python.
+MAX_CALL_DEPTH = 30
+_PRIMITIVES = ("tokens", "indices", "length")
+
+
+class Scope:
+    """Variables of the program (the global scope) or of one function call."""
+
+    def __init__(self, parent: Scope | None = None):
+        self.parent = parent
+        self.vars: dict[str, Any] = {}
+
+    def lookup(self, name: str) -> Any:
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.vars:
+                return scope.vars[name]
+            scope = scope.parent
+        raise KeyError(name)
+
+    def names(self) -> set[str]:
+        return set(self.vars) | (self.parent.names() if self.parent else set())
+
+
+@dataclass(frozen=True, eq=False)
+class UserFunction:
+    """A ``def``: its body is evaluated afresh (inlined) at every call."""
+
+    name: str
+    params: tuple[str, ...]
+    body: list[lark.Tree]
+    closure: Scope
+    node: lark.Tree
+
+
+class _Return(Exception):
+    def __init__(self, value: Any):
+        super().__init__()
+        self.value = value
+
+
+@dataclass
+class Result:
+    """What a program defines: top-level bindings, and the last s-op assigned at top level."""
+
+    namespace: dict[str, Any]
+    last_sop: str | None
+
+
+@dataclass
+class Evaluator:
+    """Runs one parsed program; ``run`` returns its ``Result``."""
+
+    source: Source
+    predefined: dict[str, Any] = field(default_factory=builtins.predefined)
+    depth: int = 0
+    last_sop: str | None = None
+    # id -> (expression, named at top level?) for every expression an assignment named.
+    named: dict[int, tuple[Any, bool]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        builtin_scope = Scope()
+        builtin_scope.vars.update(self.predefined)
+        self.globals = Scope(builtin_scope)
+
+    def run(self, tree: lark.Tree) -> Result:
+        self.exec_block(tree.children, self.globals)
+        return Result(dict(self.globals.vars), self.last_sop)
+
+    def error(self, where: lark.Tree | lark.Token, message: str) -> RASPSourceError:
+        if isinstance(where, lark.Token):
+            return source_error(self.source, where.line, where.column, message)
+        return source_error(self.source, where.meta.line, where.meta.column, message)
+
+    # Statements.
+
+    def exec_block(self, statements: Sequence[lark.Tree], scope: Scope) -> None:
+        for statement in statements:
+            getattr(self, f"exec_{statement.data}")(statement, scope)
+
+    def exec_assign(self, node: lark.Tree, scope: Scope) -> None:
+        name, expr = node.children
+        self.bind(scope, name, self.eval(expr, scope), rename=True)
+
+    def exec_return_stmt(self, node: lark.Tree, scope: Scope) -> None:
+        if scope is self.globals:
+            raise self.error(node, "'return' outside a function")
+        raise _Return(self.eval(node.children[0], scope))
+
+    def exec_funcdef(self, node: lark.Tree, scope: Scope) -> None:
+        name, params, block = node.children
+        for index, param in enumerate(params.children):
+            self.check_bindable(param)
+            if param in params.children[:index]:
+                raise self.error(param, f"duplicate parameter '{param}' in function '{name}'")
+        names = tuple(str(param) for param in params.children)
+        self.bind(scope, name, UserFunction(str(name), names, block.children, scope, node),
+                  rename=False)
+
+    def exec_for_stmt(self, node: lark.Tree, scope: Scope) -> None:
+        name, iterable_node, block = node.children
+        for item in self.constant_iterable(iterable_node, scope, "a for loop"):
+            self.bind(scope, name, item, rename=False)
+            self.exec_block(block.children, scope)
+
+    # Names.
+
+    def check_bindable(self, name: lark.Token) -> None:
+        if str(name) in self.predefined:
+            raise self.error(name, f"cannot assign to the predefined name '{name}'")
+
+    def bind(self, scope: Scope, name: lark.Token, value: Any, *, rename: bool) -> None:
+        self.check_bindable(name)
+        top = scope is self.globals
+        if rename and self.should_name(value, top):
+            value = value.named(str(name))
+            self.named[id(value)] = (value, top)
+        if top and ops.is_sop(value):
+            self.last_sop = str(name)
+        scope.vars[str(name)] = value
+
+    def should_name(self, value: Any, top: bool) -> bool:
+        """Fresh expressions take the variable's name; aliases of named ones stay shared.
+
+        A function's local names give way to the name its result is assigned to at top level.
+        """
+        if not (ops.is_sop(value) or ops.is_selector(value)):
+            return False
+        if any(value is self.predefined[name] for name in _PRIMITIVES):
+            return False
+        named = self.named.get(id(value))
+        return named is None or (top and not named[1])
+
+    # Expressions.
+
+    def eval(self, node: lark.Tree, scope: Scope) -> Any:
+        return EXPRESSIONS[node.data](self, node, scope)
+
+    def apply(self, node: lark.Tree, fn: Any, *args: Any, arg_nodes: Sequence = ()) -> Any:
+        """Calls an operator or built-in, reporting its problems at ``node`` or an argument."""
+        try:
+            return fn(*args)
+        except Problem as problem:
+            where = node
+            if problem.arg is not None and problem.arg < len(arg_nodes):
+                where = arg_nodes[problem.arg]
+            raise self.error(where, problem.message) from None
+        except TracrError as exc:
+            raise self.error(node, f"{type(exc).__name__}: {exc}") from None
+
+    def constant_iterable(self, node: lark.Tree, scope: Scope, what: str) -> list | str:
+        iterable = self.eval(node, scope)
+        if not isinstance(iterable, list | str):
+            raise self.error(node, f"{what} is unrolled when the program is loaded, so it needs "
+                             f"a constant list, string or range, not {ops.describe(iterable)}")
+        return iterable
+
+    def constant_condition(self, node: lark.Tree, scope: Scope, where: str) -> bool:
+        value = self.eval(node, scope)
+        if not ops.is_constant(value):
+            raise self.error(node, f"the condition of a {where} must be a constant, "
+                             f"not {ops.describe(value)}")
+        return bool(value)
+
+    # Calls.
+
+    def call(self, node: lark.Tree, callee: Any, args: list[Any], arg_nodes: list) -> Any:
+        if isinstance(callee, builtins.Builtin):
+            return self.apply(node, callee, *args, arg_nodes=arg_nodes)
+        if not isinstance(callee, UserFunction):
+            raise self.error(node, f"only functions can be called, not {ops.describe(callee)}")
+        if len(args) != len(callee.params):
+            raise self.error(node, f"{callee.name}() takes {len(callee.params)} argument"
+                             f"{'' if len(callee.params) == 1 else 's'} "
+                             f"({', '.join(callee.params)}), got {len(args)}")
+        if self.depth >= MAX_CALL_DEPTH:
+            raise self.error(node, f"calls nested more than {MAX_CALL_DEPTH} deep (functions are "
+                             f"inlined at load time, so recursion must end)")
+        return self.inline(callee, args)
+
+    def inline(self, function: UserFunction, args: list[Any]) -> Any:
+        scope = Scope(function.closure)
+        scope.vars.update(zip(function.params, args, strict=True))
+        self.depth += 1
+        try:
+            self.exec_block(function.body, scope)
+        except _Return as returned:
+            return returned.value
+        finally:
+            self.depth -= 1
+        raise self.error(function.node, f"function '{function.name}' ended without 'return'")
