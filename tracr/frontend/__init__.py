@@ -93,6 +93,7 @@ def load_program(
         raise FrontendError(f"{label}: the program defines no variable {name!r}")
     value = result.namespace[name]
     if not ops.is_sop(value):
-        raise FrontendError(f"{label}: the output {name!r} must be an s-op, "
-                            f"not {ops.describe(value)}")
+        raise FrontendError(
+            f"{label}: the output {name!r} must be an s-op, not {ops.describe(value)}"
+        )
     return value

@@ -47,13 +47,16 @@ def _sop_argument(function: str, value: Any, index: int, what: str) -> Any:
         return value
     if ops.is_constant(value):
         return rasp.Full(value)
-    raise Problem(f"{function}() needs an s-op or constant as {what}, not {ops.describe(value)}", index)
+    raise Problem(
+        f"{function}() needs an s-op or constant as {what}, not {ops.describe(value)}", index
+    )
 
 
 def _selector_argument(function: str, value: Any) -> Any:
     if not ops.is_selector(value):
-        raise Problem(f"{function}() needs a selector as its first argument, not "
-                      f"{ops.describe(value)}", 0)
+        raise Problem(
+            f"{function}() needs a selector as its first argument, not {ops.describe(value)}", 0
+        )
     return value
 
 
@@ -63,8 +66,11 @@ def select(keys: Any, queries: Any, predicate: Any) -> Any:
     if isinstance(predicate, bool):
         predicate = rasp.Comparison.TRUE if predicate else rasp.Comparison.FALSE
     if not isinstance(predicate, rasp.Comparison):
-        raise Problem("select() needs a predicate as its third argument (one of == != < <= > >= "
-                      f"true false), not {ops.describe(predicate)}", 2)
+        raise Problem(
+            "select() needs a predicate as its third argument (one of == != < <= > >= "
+            f"true false), not {ops.describe(predicate)}",
+            2,
+        )
     return rasp.Select(keys, queries, predicate)
 
 
@@ -113,8 +119,11 @@ def _range(*args: Any) -> list[int]:
 
 def _len(value: Any) -> int:
     if not isinstance(value, list | str):
-        raise Problem(f"len() needs a constant list or string, not {ops.describe(value)} "
-                      "(the length of the input is the s-op 'length')", 0)
+        raise Problem(
+            f"len() needs a constant list or string, not {ops.describe(value)} "
+            "(the length of the input is the s-op 'length')",
+            0,
+        )
     return len(value)
 
 

@@ -118,8 +118,9 @@ class Evaluator:
             if param in params.children[:index]:
                 raise self.error(param, f"duplicate parameter '{param}' in function '{name}'")
         names = tuple(str(param) for param in params.children)
-        self.bind(scope, name, UserFunction(str(name), names, block.children, scope, node),
-                  rename=False)
+        self.bind(
+            scope, name, UserFunction(str(name), names, block.children, scope, node), rename=False
+        )
 
     def exec_for_stmt(self, node: lark.Tree, scope: Scope) -> None:
         name, iterable_node, block = node.children
@@ -175,15 +176,19 @@ class Evaluator:
     def constant_iterable(self, node: lark.Tree, scope: Scope, what: str) -> list | str:
         iterable = self.eval(node, scope)
         if not isinstance(iterable, list | str):
-            raise self.error(node, f"{what} is unrolled when the program is loaded, so it needs "
-                             f"a constant list, string or range, not {ops.describe(iterable)}")
+            raise self.error(
+                node,
+                f"{what} is unrolled when the program is loaded, so it needs "
+                f"a constant list, string or range, not {ops.describe(iterable)}",
+            )
         return iterable
 
     def constant_condition(self, node: lark.Tree, scope: Scope, where: str) -> bool:
         value = self.eval(node, scope)
         if not ops.is_constant(value):
-            raise self.error(node, f"the condition of a {where} must be a constant, "
-                             f"not {ops.describe(value)}")
+            raise self.error(
+                node, f"the condition of a {where} must be a constant, not {ops.describe(value)}"
+            )
         return bool(value)
 
     # Calls.
@@ -194,12 +199,18 @@ class Evaluator:
         if not isinstance(callee, UserFunction):
             raise self.error(node, f"only functions can be called, not {ops.describe(callee)}")
         if len(args) != len(callee.params):
-            raise self.error(node, f"{callee.name}() takes {len(callee.params)} argument"
-                             f"{'' if len(callee.params) == 1 else 's'} "
-                             f"({', '.join(callee.params)}), got {len(args)}")
+            raise self.error(
+                node,
+                f"{callee.name}() takes {len(callee.params)} argument"
+                f"{'' if len(callee.params) == 1 else 's'} "
+                f"({', '.join(callee.params)}), got {len(args)}",
+            )
         if self.depth >= MAX_CALL_DEPTH:
-            raise self.error(node, f"calls nested more than {MAX_CALL_DEPTH} deep (functions are "
-                             f"inlined at load time, so recursion must end)")
+            raise self.error(
+                node,
+                f"calls nested more than {MAX_CALL_DEPTH} deep (functions are "
+                f"inlined at load time, so recursion must end)",
+            )
         return self.inline(callee, args)
 
     def inline(self, function: UserFunction, args: list[Any]) -> Any:

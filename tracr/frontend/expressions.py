@@ -67,8 +67,10 @@ def _conditional(ev: Evaluator, node: lark.Tree, scope: Scope) -> Any:
     then, condition_node, otherwise = node.children
     condition = ev.eval(condition_node, scope)
     if not (ops.is_sop(condition) or ops.is_constant(condition)):
-        raise ev.error(condition_node, "the condition of 'if' must be an s-op or a constant, "
-                       f"not {ops.describe(condition)}")
+        raise ev.error(
+            condition_node,
+            f"the condition of 'if' must be an s-op or a constant, not {ops.describe(condition)}",
+        )
     if not ops.is_sop(condition):
         # A constant condition picks one branch; the other is never evaluated.
         return ev.eval(then if condition else otherwise, scope)
@@ -79,15 +81,20 @@ def _conditional(ev: Evaluator, node: lark.Tree, scope: Scope) -> Any:
 def _subscript(ev: Evaluator, node: lark.Tree, scope: Scope) -> Any:
     container, index = (ev.eval(child, scope) for child in node.children)
     if not isinstance(container, list | str):
-        raise ev.error(node, f"only constant lists and strings can be indexed, not "
-                       f"{ops.describe(container)}")
+        raise ev.error(
+            node, f"only constant lists and strings can be indexed, not {ops.describe(container)}"
+        )
     if isinstance(index, bool) or not isinstance(index, int):
-        raise ev.error(node.children[1], f"an index must be a constant integer, "
-                       f"not {ops.describe(index)}")
+        raise ev.error(
+            node.children[1], f"an index must be a constant integer, not {ops.describe(index)}"
+        )
     if not -len(container) <= index < len(container):
-        raise ev.error(node.children[1], f"index {index} is out of range for a "
-                       f"{'list' if isinstance(container, list) else 'string'} of "
-                       f"length {len(container)}")
+        raise ev.error(
+            node.children[1],
+            f"index {index} is out of range for a "
+            f"{'list' if isinstance(container, list) else 'string'} of "
+            f"length {len(container)}",
+        )
     return container[index]
 
 

@@ -102,8 +102,10 @@ def test_comparison_operator_is_only_a_value_as_an_argument():
 
 def test_error_str_shows_the_line_and_a_caret():
     err = syntax_error("a = 1\nb = a +* 2")
-    assert str(err) == "<rasp>:2:8: unexpected '*'; expected one of: '(', '+', '-', '[', " \
+    assert (
+        str(err) == "<rasp>:2:8: unexpected '*'; expected one of: '(', '+', '-', '[', "
         "a name, a number, a string\n    b = a +* 2\n           ^"
+    )
 
 
 def test_frontend_error_is_a_syntax_error():
