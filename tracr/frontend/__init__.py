@@ -50,7 +50,13 @@ def _read(source: str | os.PathLike[str], filename: str | None) -> Source:
 
 def _interpret(source: str | os.PathLike[str], filename: str | None) -> tuple[Source, Result]:
     text = _read(source, filename)
-    return text, Evaluator(text).run(parse(text))
+    try:
+        return text, Evaluator(text).run(parse(text))
+    except RecursionError:
+        raise FrontendError(
+            f"{text.filename}: expressions are nested too deeply to load; "
+            "split them with intermediate assignments"
+        ) from None
 
 
 def load(source: str | os.PathLike[str], *, filename: str | None = None) -> dict[str, Any]:

@@ -55,3 +55,8 @@ def test_output_name_must_exist_and_be_an_sop():
         load_program("s = select(tokens, tokens, ==)", name="s", filename="f.rasp")
     with pytest.raises(FrontendError, match="the output 'output' must be an s-op, not the number"):
         load_program("a = tokens\noutput = 3")
+
+
+def test_absurdly_deep_nesting_is_a_frontend_error():
+    with pytest.raises(FrontendError, match="^<rasp>: expressions are nested too deeply to load"):
+        load("x = " + "-" * 5000 + "tokens")
