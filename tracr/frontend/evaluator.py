@@ -140,8 +140,8 @@ class Evaluator:
         if rename and self.should_name(value, top):
             value = value.named(str(name))
             self.named[id(value)] = (value, top)
-        if top and ops.is_sop(value):
-            self.last_sop = str(name)
+        if top and rename and ops.is_sop(value):
+            self.last_sop = str(name)  # assignments only: not loop variables
         scope.vars[str(name)] = value
 
     def should_name(self, value: Any, top: bool) -> bool:

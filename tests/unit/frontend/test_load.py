@@ -33,6 +33,11 @@ def test_output_is_the_last_sop_assigned():
     assert program.name == "b"
 
 
+def test_loop_variables_are_not_outputs():
+    program = load_program("a = tokens + 1\nfor s in [tokens, indices] { n = 1 }")
+    assert program.name == "a"
+
+
 def test_output_variable_wins_over_order():
     program = load_program("output = tokens + 1\nb = output * 2")
     assert rasp.evaluate(program, [1]) == [2]
