@@ -141,16 +141,9 @@ BUILTIN_FUNCTIONS = (
 )
 
 
-def make_length() -> Any:
-    """``length`` as tracr compiles it: the width of the all-true selector."""
-    everything = rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.TRUE)
-    return rasp.SelectorWidth(everything).named("length")
-
-
 def predefined() -> dict[str, Any]:
-    """A fresh table of every predefined name (``length`` is a new node per program)."""
-    names: dict[str, Any] = {"tokens": rasp.tokens, "indices": rasp.indices}
-    names["length"] = make_length()
+    """A table of every predefined name."""
+    names: dict[str, Any] = {"tokens": rasp.tokens, "indices": rasp.indices, "length": rasp.length}
     names.update({"true": True, "True": True, "false": False, "False": False, "None": None})
     names.update({b.name: b for b in BUILTIN_FUNCTIONS})
     return names
