@@ -23,7 +23,6 @@ import dataclasses
 from collections.abc import Callable
 
 from tracr.compiler.nodes import CATEGORICAL, Graph, Node
-from tracr.rasp import rasp
 
 Combo = Callable[[tuple, tuple], bool]
 
@@ -114,8 +113,6 @@ def flatten_selectors(graph: Graph) -> Graph:
     for label in graph.order:
         node = graph[label]
         if label in used and node.kind != "select":
-            nodes[label] = _flatten(graph, label, new)
-        elif label in used and not isinstance(node.params["predicate"], rasp.Comparison):
             nodes[label] = _flatten(graph, label, new)
     order: list[str] = []
     for label in graph.order:

@@ -1,0 +1,98 @@
+"""``python -m bench``: compile every library program at four sizes and measure it.
+
+For each program and (vocab size, max_seq_len) in (5, 5), (5, 10), (10, 32), (16, 64): compile
+time in a fresh process and warm (best of 3), layers, heads, d_model, MLP width, parameter
+count, numpy forward time for a batch of 64 inputs, and the fraction of 200 random inputs
+decoded exactly (compared with the evaluator). Options: ``--sizes 5x5,16x64``,
+``--programs reverse,sort``, ``--no-fresh`` (skip the fresh-process timing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from bench.common import best_of, table, write_json
+from tracr.compiler import compiling, lib_catalog, verifying
+
+SIZES = [(5, 5), (5, 10), (10, 32), (16, 64)]
+# Layers the reference needed at vocab 5, max_seq_len 5 (SPEC section 6).
+REFERENCE_LAYERS = {
+    "length": 1, "reverse": 4, "hist": 1, "sort_unique": 2, "sort": 3, "sort_freq": 5,
+    "frac_prevs": 2, "pair_balance": 2, "shuffle_dyck2": 8, "shift_by": 1,
+    "detect_pattern": 3, "count_less_freq": 2,
+}
+FRESH = """
+import sys, time
+from tracr.compiler import compiling, lib_catalog
+case = lib_catalog.build(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))
+start = time.perf_counter()
+compiling.compile_rasp_to_model(case.program, case.vocab, case.max_seq_len)
+print(time.perf_counter() - start)
+"""
+
+
+def fresh_compile_time(name: str, v: int, n: int) -> float:
+    out = subprocess.run([sys.executable, "-c", FRESH, name, str(v), str(n)],
+                         capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def forward_time(model, case) -> float:
+    rng = np.random.default_rng(0)
+    vocab = sorted(case.vocab, key=repr)
+    bos = model.input_encoder.bos_token
+    n = case.max_len_in_domain()
+    batch = [[bos] + [vocab[i] for i in rng.integers(0, len(vocab), n)] for _ in range(64)]
+    return best_of(lambda: model.apply_batch(batch), repeat=3)
+
+
+def measure(name: str, v: int, n: int, fresh: bool) -> dict:
+    case = lib_catalog.build(name, v, n)
+    compile_fn = lambda: compiling.compile_rasp_to_model(case.program, case.vocab, n)  # noqa: E731
+    start = time.perf_counter()
+    model = compile_fn()
+    first = time.perf_counter() - start
+    warm = best_of(compile_fn, repeat=3)
+    cfg = model.model_config
+    report = verifying.compare(model, case.program, case.random_inputs(200, seed=1))
+    return {
+        "program": name, "vocab": v, "max_seq_len": n,
+        "compile_fresh_s": round(fresh_compile_time(name, v, n), 4) if fresh else None,
+        "compile_first_s": round(first, 4),
+        "compile_warm_s": round(warm, 4),
+        "layers": cfg.num_layers, "ref_layers": REFERENCE_LAYERS.get(name, ""),
+        "heads": cfg.num_heads, "d_model": cfg.d_model, "mlp_width": cfg.mlp_hidden_size,
+        "params": int(sum(a.size for p in model.params.values() for a in p.values())),
+        "fwd64_s": round(forward_time(model, case), 4),
+        "exact": f"{report.exact}/{report.checked}",
+        "exact_frac": report.exact / max(report.checked, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--sizes", default=",".join(f"{v}x{n}" for v, n in SIZES))
+    parser.add_argument("--programs", default=",".join(lib_catalog.NAMES))
+    parser.add_argument("--no-fresh", action="store_true")
+    args = parser.parse_args(argv)
+    sizes = [tuple(int(x) for x in s.split("x")) for s in args.sizes.split(",")]
+    rows = []
+    for v, n in sizes:
+        for name in args.programs.split(","):
+            rows.append(measure(name, v, n, fresh=not args.no_fresh))
+            print(table(rows[-1:], list(rows[-1])), flush=True) if len(rows) == 1 else None
+    cols = [c for c in rows[0] if c != "exact_frac"]
+    print(table(rows, cols))
+    path = write_json("compile", rows, {"sizes": sizes})
+    bad = [r for r in rows if r["exact_frac"] < 1.0]
+    print(f"\nwrote {path}; rows not 100% exact: {len(bad)}")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
