@@ -1,0 +1,91 @@
+"""The compiled model as a PyTorch ``nn.Module`` (backend; needs the ``torch`` extra).
+
+    from tracr.backends.torch import to_torch
+    tmodel = to_torch(model)                      # a plain nn.Module, float32, on CPU
+    tmodel.apply(["BOS", 1, 2, 3]).decoded        # same as model.apply(...).decoded
+
+``tmodel(ids, key_is_real)`` is the batched forward pass on token ids [B, T]; it returns every
+residual, layer output, attention logit and pattern (see ``TorchTrace``). The module is built
+from ``nn.Embedding``, ``nn.Linear`` and ``nn.ReLU`` only, so hooks and nnsight work on it
+unchanged; ``to_torch(model, device="cuda")`` runs it on a GPU.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from tracr.errors import MissingDependencyError
+from tracr.model import CompiledModel
+
+if TYPE_CHECKING:
+    from tracr.backends._torch_modules import TracrTorchModel
+
+
+def _import_torch() -> Any:
+    try:
+        import torch
+    except ImportError as e:
+        raise MissingDependencyError("torch", "torch") from e
+    return torch
+
+
+def to_torch(model: CompiledModel, dtype: Any = None, device: Any = None) -> TracrTorchModel:
+    """Build a ``TracrTorchModel`` holding ``model``'s weights (default dtype float32).
+
+    The weights are copied; ``w`` matrices of shape [in, out] become ``nn.Linear`` weights of
+    shape [out, in]. The module is put in eval mode (it has no dropout; this only matters for
+    tools that check the flag).
+    """
+    torch = _import_torch()
+    from tracr.backends import _common
+    from tracr.backends._torch_modules import TracrTorchModel
+
+    cfg = model.model_config
+    tmodel = TracrTorchModel(
+        n_tokens=model.params["token_embed"]["embeddings"].shape[0],
+        n_ctx=cfg.n_ctx,
+        d_model=cfg.d_model,
+        n_layers=cfg.num_layers,
+        n_heads=cfg.num_heads,
+        d_head=cfg.key_size,
+        d_mlp=cfg.mlp_hidden_size,
+        n_out=model.unembedding.shape[1],
+    ).to(dtype=dtype or torch.float32, device=device)
+    with torch.no_grad():
+        for name, value in _state_dict(model).items():
+            tmodel.get_parameter(name).copy_(torch.as_tensor(value))
+        if cfg.causal:
+            tmodel.causal_mask.copy_(torch.tril(tmodel.causal_mask))
+    tmodel.pad_id = _common.pad_id(model)
+    tmodel.compiled = model
+    return tmodel.eval()
+
+
+def _state_dict(model: CompiledModel) -> dict[str, Any]:
+    """Torch parameter name -> numpy array (already transposed to torch's layout)."""
+    p = model.params
+    state = {
+        "token_embed.weight": p["token_embed"]["embeddings"],
+        "pos_embed.weight": p["pos_embed"]["embeddings"],
+        "unembedding": model.unembedding,
+    }
+    for i in range(model.model_config.num_layers):
+        for sub, names in (
+            ("attn", ("query", "key", "value", "linear")),
+            ("mlp", ("linear_1", "linear_2")),
+        ):
+            for name in names:
+                src = p[f"transformer/layer_{i}/{sub}/{name}"]
+                state[f"blocks.{i}.{sub}.{name}.weight"] = src["w"].T
+                state[f"blocks.{i}.{sub}.{name}.bias"] = src["b"]
+    return state
+
+
+def __getattr__(name: str) -> Any:
+    # ``tracr.backends.torch.TracrTorchModel`` without importing torch at module import time.
+    if name in ("TracrTorchModel", "TorchTrace"):
+        _import_torch()
+        from tracr.backends import _torch_modules
+
+        return getattr(_torch_modules, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
