@@ -10,6 +10,7 @@ the last axis.
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
@@ -26,7 +27,7 @@ def value_sort_key(value: Any) -> tuple:
     """A total order over values of mixed types: None, then numbers, then everything else."""
     if value is None:
         return (0, 0, "")
-    if isinstance(value, bool | int | float):
+    if isinstance(value, numbers.Real):  # numpy scalars too, not only int/float
         return (1, value, "")
     return (2, 0, f"{type(value).__name__}:{value!r}")
 
