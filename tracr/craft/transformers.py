@@ -12,7 +12,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from tracr.craft.bases import VectorInBasis, VectorSpaceWithBasis, join_vector_spaces
+from tracr.craft.bases import (
+    BasisError,
+    VectorInBasis,
+    VectorSpaceWithBasis,
+    join_vector_spaces,
+)
 from tracr.craft.vectorspace_fns import Linear, ScalarBilinear
 
 
@@ -103,6 +108,15 @@ class MLP:
     @classmethod
     def combine_in_parallel(cls, mlps: Sequence[MLP]) -> MLP:
         """MLPs of one sublayer side by side (their hidden spaces must be disjoint)."""
+        owner: dict = {}
+        for m in mlps:
+            shared = [d for d in m.fst.output_space.basis if d in owner]
+            if shared:
+                raise BasisError(
+                    f"MLPs {owner[shared[0]]!r} and {m.label!r} share hidden directions "
+                    f"{[d.label for d in shared]}; give each MLP its own hidden name"
+                )
+            owner.update({d: m.label for d in m.fst.output_space.basis})
         return cls(
             Linear.combine_in_parallel([m.fst for m in mlps]),
             Linear.combine_in_parallel([m.snd for m in mlps]),

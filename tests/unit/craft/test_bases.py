@@ -43,7 +43,12 @@ def test_directions_are_values():
 
 
 def test_sorting_by_name_then_value():
-    dirs = [BasisDirection("b", 0), BasisDirection("a", 2), BasisDirection("a"), BasisDirection("a", 1)]
+    dirs = [
+        BasisDirection("b", 0),
+        BasisDirection("a", 2),
+        BasisDirection("a"),
+        BasisDirection("a", 1),
+    ]
     assert [d.label for d in sorted(dirs)] == ["a", "a:1", "a:2", "b:0"]
 
 

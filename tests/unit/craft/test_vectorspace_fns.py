@@ -22,7 +22,9 @@ def vec(coords: dict[BasisDirection, float]) -> VectorInBasis:
 
 
 def test_linear_shape_must_match_the_spaces():
-    with pytest.raises(BasisError, match=r"^matrix of shape \(3, 2\) for spaces of shape \(2, 1\)$"):
+    with pytest.raises(
+        BasisError, match=r"^matrix of shape \(3, 2\) for spaces of shape \(2, 1\)$"
+    ):
         Linear(sp(A, B), sp(C), np.zeros((3, 2)))
 
 
@@ -98,5 +100,7 @@ def test_bilinear_scores_every_pair_of_rows():
 
 
 def test_bilinear_shape_must_match_the_spaces():
-    with pytest.raises(BasisError, match=r"^matrix of shape \(1, 1\) for spaces of shape \(2, 1\)$"):
+    with pytest.raises(
+        BasisError, match=r"^matrix of shape \(1, 1\) for spaces of shape \(2, 1\)$"
+    ):
         ScalarBilinear(sp(A, B), sp(C), np.zeros((1, 1)))
