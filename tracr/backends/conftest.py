@@ -1,9 +1,8 @@
-"""pytest: skip doctest collection of backend modules whose optional extra is missing.
+"""pytest: leave framework-class modules out of doctest collection.
 
-The modules that define framework classes (``_torch_modules``) import their framework at the
-top, as class definitions need it; the public modules import it lazily.
+``_torch_modules`` defines ``nn.Module`` classes, so it imports torch at the top (the public
+``tracr.backends.torch`` imports it lazily). It has no doctests, and importing it during
+collection would fail where the extra is missing.
 """
 
-import importlib.util
-
-collect_ignore = [] if importlib.util.find_spec("torch") else ["_torch_modules.py"]
+collect_ignore = ["_torch_modules.py"]
