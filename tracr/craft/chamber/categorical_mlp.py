@@ -11,7 +11,12 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Hashable, Sequence
 
-from tracr.craft.bases import BasisDirection, VectorSpaceWithBasis, join_vector_spaces
+from tracr.craft.bases import (
+    BasisDirection,
+    VectorSpaceWithBasis,
+    join_vector_spaces,
+    value_sort_key,
+)
 from tracr.craft.transformers import MLP
 from tracr.craft.vectorspace_fns import Linear
 
@@ -39,7 +44,7 @@ def map_categorical_mlp(
     feed nothing. Hidden width = number of distinct outputs.
     """
     images = {d: f(d.value) for d in input_space.basis}
-    used = sorted({v for v in images.values() if v is not None}, key=lambda v: (str(type(v)), v))
+    used = sorted({v for v in images.values() if v is not None}, key=value_sort_key)
     hidden = VectorSpaceWithBasis.from_values(hidden_name, used)
     first = {(d, BasisDirection(hidden_name, w)): 1.0 for d, w in images.items() if w is not None}
     second = {
