@@ -124,7 +124,11 @@ def cells(*named_values: tuple[str, list]) -> list[tuple[dict, tuple]]:
     out = []
     options = [[*values, None] for _, values in named_values]
     for combo in itertools.product(*options):
-        row = {BasisDirection(n, v): 1.0 for (n, _), v in zip(named_values, combo) if v is not None}
+        row = {
+            BasisDirection(n, v): 1.0
+            for (n, _), v in zip(named_values, combo, strict=True)
+            if v is not None
+        }
         out.append((row, combo))
     return out
 
