@@ -1,0 +1,83 @@
+"""The RASP language, as users import it: ``from tracr.rasp import rasp``.
+
+This module is the public surface; the definitions live in ``base`` (expressions, names,
+annotations, operators), ``comparison`` (Select's predicates), ``sops`` (primitives, maps,
+constants), ``selectors`` (selectors, Aggregate, SelectorWidth), ``traversal`` (graph walks)
+and ``evaluator`` (the oracle). See ``evaluator`` for the evaluation rules.
+"""
+
+from __future__ import annotations
+
+from tracr.rasp.base import (
+    Encoding,
+    RASPExpr,
+    Selector,
+    SOp,
+    annotate,
+    categorical,
+    get_encoding,
+    is_categorical,
+    is_numerical,
+    numerical,
+)
+from tracr.rasp.comparison import Comparison, Predicate
+from tracr.rasp.evaluator import evaluate
+from tracr.rasp.selectors import (
+    Aggregate,
+    ConstantSelector,
+    Select,
+    SelectorAnd,
+    SelectorNot,
+    SelectorOr,
+    SelectorWidth,
+)
+from tracr.rasp.sops import (
+    ConstantSOp,
+    Full,
+    IndicesType,
+    LengthType,
+    LinearSequenceMap,
+    Map,
+    SequenceMap,
+    TokensType,
+    indices,
+    length,
+    tokens,
+)
+from tracr.rasp.traversal import topological_sort, walk
+
+__all__ = [
+    "Aggregate",
+    "Comparison",
+    "ConstantSOp",
+    "ConstantSelector",
+    "Encoding",
+    "Full",
+    "IndicesType",
+    "LengthType",
+    "LinearSequenceMap",
+    "Map",
+    "Predicate",
+    "RASPExpr",
+    "SOp",
+    "Select",
+    "Selector",
+    "SelectorAnd",
+    "SelectorNot",
+    "SelectorOr",
+    "SelectorWidth",
+    "SequenceMap",
+    "TokensType",
+    "annotate",
+    "categorical",
+    "evaluate",
+    "get_encoding",
+    "indices",
+    "is_categorical",
+    "is_numerical",
+    "length",
+    "numerical",
+    "tokens",
+    "topological_sort",
+    "walk",
+]
