@@ -53,8 +53,9 @@ def evaluate(expr: RASPExpr, xs: Sequence[Any]) -> list[Any]:
 def evaluate_with(expr: RASPExpr, xs: Sequence[Any], *, causal: bool) -> list[Any]:
     """Evaluate ``expr`` on ``xs``; ``causal=True`` masks every selector to ``key <= query``."""
     if not isinstance(expr, RASPExpr):
-        raise RASPTypeError(f"evaluate: the expression must be a RASP expression, "
-                            f"got {describe(expr)}")
+        raise RASPTypeError(
+            f"evaluate: the expression must be a RASP expression, got {describe(expr)}"
+        )
     if not isinstance(xs, list | tuple):
         raise RASPTypeError(
             f"evaluate {describe(expr)}: the input must be a list or a tuple, got {describe(xs)}"
@@ -80,8 +81,7 @@ def _call(expr: RASPExpr, f: Callable[..., Any], *args: Any) -> Any:
     except Exception as exc:
         shown = ", ".join(repr(a) for a in args)
         raise EvaluationError(
-            f"{describe(expr)}: its function raised {type(exc).__name__}: {exc} "
-            f"on input ({shown})"
+            f"{describe(expr)}: its function raised {type(exc).__name__}: {exc} on input ({shown})"
         ) from exc
 
 

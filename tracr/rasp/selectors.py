@@ -46,9 +46,7 @@ def _bool_rows(value: Any) -> list[list[bool]]:
             raise RASPTypeError(f"ConstantSelector: each row must be a list, got {describe(row)}")
         bad = [x for x in row if isinstance(x, RASPExpr | str) or x not in (0, 1)]
         if bad:
-            raise RASPValueError(
-                f"ConstantSelector: entries must be bools, got {describe(bad[0])}"
-            )
+            raise RASPValueError(f"ConstantSelector: entries must be bools, got {describe(bad[0])}")
         rows.append([bool(x) for x in row])
     if len({len(row) for row in rows}) > 1:
         raise RASPValueError(
