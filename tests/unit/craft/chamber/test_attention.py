@@ -209,3 +209,13 @@ def test_leak_is_below_1e_12_at_length_256():
         assert (leak[sel.any(axis=1)] + bos[sel.any(axis=1)]).max() < 1e-12
         assert leak[~sel.any(axis=1)].max() < 1e-12  # no match: all but 1e-12 on BOS
         assert p[0, 1:].sum() < 1e-12  # the BOS query
+
+
+def test_same_sop_as_key_and_query():
+    # Select(k, k, EQ): each position averages over the positions holding its own value.
+    xs = residual(N, k=(K, KEYS), v=(NUM, NUMBERS))
+    ov = attention.value_map(NUM, NUM_OUT, numerical=True)
+    head = attention.aggregate_head(K, K, operator.eq, ov, ONE, BOS, COLDNESS)
+    got = head.apply(xs).project(NUM_OUT).magnitudes[1:, 0]
+    want = [np.mean([x for k, x in zip(KEYS, NUMBERS, strict=True) if k == q]) for q in KEYS]
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)
