@@ -52,14 +52,36 @@ def _require_callable(kind: str, f: Any) -> None:
         raise RASPTypeError(f"{kind}: f must be callable, got {describe(f)}")
 
 
-def _compose(outer: Callable[[Any], Any], inner: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """``outer(inner(x))`` with the evaluator's None rule between the two steps."""
+class _Chain:
+    """``f_n(...f_2(f_1(x)))`` with the evaluator's None rule between the steps.
 
-    def fused(x: Any) -> Any:
-        y = inner(x)
-        return None if y is None else outer(y)
+    Fusing a chain of k Maps gives one flat chain rather than k nested closures, so a long
+    chain of fused Maps does not overflow Python's call stack when evaluated.
+    """
 
-    return fused
+    def __init__(self, steps: tuple[Callable[[Any], Any], ...]) -> None:
+        self.steps = steps
+
+    def __call__(self, x: Any) -> Any:
+        first, *rest = self.steps
+        x = first(x)
+        for step in rest:
+            if x is None:
+                return None
+            x = step(x)
+        return x
+
+    def __repr__(self) -> str:
+        return f"<fused map of {len(self.steps)} functions>"
+
+
+def _steps(f: Callable[[Any], Any]) -> tuple[Callable[[Any], Any], ...]:
+    return f.steps if isinstance(f, _Chain) else (f,)
+
+
+def _compose(outer: Callable[[Any], Any], inner: Callable[[Any], Any]) -> _Chain:
+    """``outer(inner(x))``, where ``outer`` is not called when ``inner`` returns None."""
+    return _Chain(_steps(inner) + _steps(outer))
 
 
 class Map(SOp):
