@@ -27,6 +27,7 @@ from tracr.errors import EvaluationError, RASPTypeError
 from tracr.rasp import selectors as sel
 from tracr.rasp import sops
 from tracr.rasp.base import RASPExpr, describe, is_numerical
+from tracr.rasp.comparison import Comparison
 from tracr.rasp.traversal import topological_sort
 
 Matrix = list[list[bool]]
@@ -126,11 +127,15 @@ def _mask(matrix: Matrix, ctx: _Context) -> Matrix:
 
 
 def _compare(expr: sel.Select, key: Any, query: Any) -> bool:
+    pred = expr.predicate
+    if not isinstance(pred, Comparison) and (key is None or query is None):
+        return False  # the None rule of comparison.py, for user predicates too
     try:
-        return expr.predicate(key, query)
+        return bool(pred(key, query))
     except Exception as exc:
+        symbol = getattr(pred, "symbol", getattr(pred, "__name__", "predicate"))
         raise EvaluationError(
-            f"{describe(expr)}: cannot compare key {key!r} {expr.predicate.symbol} "
+            f"{describe(expr)}: cannot compare key {key!r} {symbol} "
             f"query {query!r}: {type(exc).__name__}: {exc}"
         ) from exc
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from tracr.errors import RASPTypeError, RASPValueError
 from tracr.rasp.base import RASPExpr, Selector, SOp, describe, require
-from tracr.rasp.comparison import Comparison
+from tracr.rasp.comparison import Comparison, Predicate
 
 
 class Select(Selector):
@@ -20,11 +20,19 @@ class Select(Selector):
 
     default_name = "select"
 
-    def __init__(self, keys: SOp, queries: SOp, predicate: Comparison) -> None:
+    def __init__(self, keys: SOp, queries: SOp, predicate: Comparison | Predicate) -> None:
         super().__init__()
         require("Select", "keys", keys, SOp, "an SOp")
         require("Select", "queries", queries, SOp, "an SOp")
-        require("Select", "predicate", predicate, Comparison, "a rasp.Comparison")
+        # A Comparison, or any callable(key, query) -> bool (the reference's lib uses lambdas,
+        # e.g. shift_by). Like a Comparison, a callable is never called on None: it is False.
+        if not isinstance(predicate, Comparison) and (
+            isinstance(predicate, RASPExpr) or not callable(predicate)
+        ):
+            raise RASPTypeError(
+                "Select: predicate must be a rasp.Comparison or a callable (key, query) -> "
+                f"bool, got {describe(predicate)}"
+            )
         self.keys = keys
         self.queries = queries
         self.predicate = predicate

@@ -75,9 +75,9 @@ CASES = {
         ["Select", "queries", "list"],
     ),
     "select predicate": (
-        lambda: rasp.Select(rasp.tokens, rasp.tokens, lambda k, q: k == q),
+        lambda: rasp.Select(rasp.tokens, rasp.tokens, "=="),
         RASPTypeError,
-        ["Select", "predicate", "Comparison"],
+        ["Select", "predicate", "Comparison", "callable"],
     ),
     "aggregate selector": (
         lambda: rasp.Aggregate(SOP, rasp.tokens),
