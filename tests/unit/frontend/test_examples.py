@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections import Counter
 from pathlib import Path
@@ -82,3 +83,24 @@ def test_examples_mark_their_outputs_and_encodings():
         assert program.name == name
         assert list(load(path))[-1] == name
         assert rasp.is_numerical(program) == numerical, stem
+
+
+@pytest.mark.parametrize(
+    ("stem", "vocab"),
+    [
+        ("reverse", {1, 2, 3}),
+        ("histogram", {"a", "b", "c"}),
+        ("sort", {1, 2, 4}),
+        ("frac_prevs", {"x", "y"}),
+        ("dyck", {"(", ")"}),
+    ],
+)
+def test_examples_compile_to_models_that_agree_with_the_evaluator(stem, vocab):
+    from tracr.compiler import compiling
+
+    program = load_program(EXAMPLES / f"{stem}.rasp")
+    model = compiling.compile_rasp_to_model(program, vocab=vocab, max_seq_len=4, compiler_bos="B")
+    for n in range(1, 5):
+        for xs in itertools.product(sorted(vocab), repeat=n):
+            decoded = model.apply(["B", *xs]).decoded[1:]
+            assert decoded == pytest.approx(rasp.evaluate(program, list(xs))), xs
