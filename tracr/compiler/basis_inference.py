@@ -123,6 +123,13 @@ class _Inferrer:
 
     _linear_sequence_map = _sequence_map
 
+    def _tuple(self, node: Node) -> ValueInfo:
+        parts = [self.info[c] for c in node.children]
+        may_none = any(p.may_be_none for p in parts)
+        if any(p.values is None for p in parts):
+            return ValueInfo(None, may_none)
+        return ValueInfo(frozenset(itertools.product(*(p.values for p in parts))), may_none)
+
     def _full(self, node: Node) -> ValueInfo:
         fill = node.params["fill"]
         return ValueInfo(frozenset() if fill is None else frozenset({fill}), fill is None)

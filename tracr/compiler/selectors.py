@@ -106,7 +106,7 @@ def _flatten(graph: Graph, label: str, new: dict[str, Node]) -> Node:
 
 def flatten_selectors(graph: Graph) -> Graph:
     """Rewrite composite and constant selectors used by heads into flat Selects."""
-    used = {c for lab in graph.order for c in graph[lab].children
+    used = {graph[lab].children[0] for lab in graph.order
             if graph[lab].kind in ("aggregate", "selector_width")}
     nodes = dict(graph.nodes)
     new: dict[str, Node] = {}
