@@ -14,6 +14,7 @@ Position 0 always holds BOS and is never masked, so every row of the softmax has
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 
@@ -61,7 +62,7 @@ def attention(
         return y.reshape(b, t, h, dk).transpose(0, 2, 1, 3)  # [B, H, T, dk]
 
     q, k, v = project("query"), project("key"), project("value")
-    logits = q @ k.transpose(0, 1, 3, 2) / np.sqrt(dk)  # [B, H, T, T]
+    logits = q @ k.transpose(0, 1, 3, 2) * (1.0 / math.sqrt(dk))  # [B, H, T, T]
     logits = np.where(mask, logits, -np.inf)
     shifted = logits - logits.max(axis=-1, keepdims=True)
     weights = np.exp(shifted)

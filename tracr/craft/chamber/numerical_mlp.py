@@ -25,6 +25,13 @@ The output telescopes::
 (for categorical outputs the difference is ``e_{f(v_{i+1})} - e_{f(v_i)}``). ``f(v_0)`` comes
 from a unit ``relu(one - bos)``, and every step unit gets ``- B_i * bos`` with ``B_i`` larger
 than its largest possible pre-activation, so the BOS position outputs exactly zero.
+
+Rounding: an active step's two ReLUs are each about ``s_i |x - t_i|`` and cancel, so in
+float32 each active step carries an error of about ``6e-8 * s_i |x - t_i|``. Each threshold
+therefore uses whichever of the rising step (on above ``t_i``) and the falling step
+``1 - step_i`` (on below ``t_i``) is active over the shorter stretch of known values: steep
+steps between tiny values near the bottom of the set (SelectorWidth's 1/(w+1)) fall, so
+they are active only close to their threshold.
 """
 
 from __future__ import annotations
@@ -67,32 +74,46 @@ def map_numerical_mlp(
     (x_dir,) = input_space.basis
     values = sorted(set(float(v) for v in input_values))
     images = [f(v) for v in values]
-    steps = _steps(values, images, exactness)
-    # Inputs seen anywhere: the known values, and 0 at BOS (or 1 for SelectorWidth's scratch).
-    lo, hi = min(values + [0.0]), max(values + [1.0])
     in_space = VectorSpaceWithBasis((x_dir, one, bos))
     base = BasisDirection(hidden_name, "base")
-    hidden_dirs = [base]
     first = {(one, base): 1.0, (bos, base): -1.0}
     second: dict = {}
-    _add_output(second, output_space, base, images[0], +1.0, numerical_output)
-    for t, s, i in steps:
-        gate = s * max(abs(lo - t), abs(hi - t)) + 1.0
-        for kind, offset in (("up", 0.5), ("down", -0.5)):
+    hidden_dirs = [base]
+    if values:
+        _add_output(second, output_space, base, images[0], +1.0, numerical_output)
+    lo, hi = (values[0], values[-1]) if values else (0.0, 0.0)
+    # Inputs seen anywhere: the known values, and 0 at BOS (1 for SelectorWidth's scratch).
+    gate_lo, gate_hi = min(lo, 0.0), max(hi, 1.0)
+    for t, s, i in _steps(values, images, exactness):
+        gate = s * max(t - gate_lo, gate_hi - t) + 1.0
+        # A rising step is on above t, a falling one below; (rising) = 1 - (falling) on known
+        # values. Pick the one whose active pre-activations stay small: the two ReLUs of an
+        # active step are both about s * |x - t| and cancel, so their size is the rounding
+        # error in float32.
+        rising = hi - t <= t - lo
+        direction = 1.0 if rising else -1.0
+        if not rising:
+            _add_delta(second, output_space, base, images, i, +1.0, numerical_output)
+        for kind, offset in (("on", 0.5), ("off", -0.5)):
             h = BasisDirection(hidden_name, (i, kind))
             hidden_dirs.append(h)
-            first[(x_dir, h)] = s
-            first[(one, h)] = -s * t + offset
+            first[(x_dir, h)] = direction * s
+            first[(one, h)] = -direction * s * t + offset
             first[(bos, h)] = -gate
-            sign = 1.0 if kind == "up" else -1.0
-            _add_output(second, output_space, h, images[i + 1], sign, numerical_output)
-            _add_output(second, output_space, h, images[i], -sign, numerical_output)
+            sign = (1.0 if kind == "on" else -1.0) * direction
+            _add_delta(second, output_space, h, images, i, sign, numerical_output)
     hidden = VectorSpaceWithBasis(tuple(hidden_dirs))
     return MLP(
         Linear.from_entries(in_space, hidden, first),
         Linear.from_entries(hidden, output_space, second),
         label=label,
     )
+
+
+def _add_delta(entries, output_space, hidden, images, i, coef: float, numerical: bool) -> None:
+    """Add ``coef * (f(v_{i+1}) - f(v_i))`` to what ``hidden`` writes."""
+    _add_output(entries, output_space, hidden, images[i + 1], coef, numerical)
+    _add_output(entries, output_space, hidden, images[i], -coef, numerical)
 
 
 def _add_output(entries: dict, output_space, hidden, image, sign: float, numerical: bool) -> None:
