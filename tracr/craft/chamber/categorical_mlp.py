@@ -64,19 +64,19 @@ def map_categorical_to_numerical_mlp(
     hidden_name: str,
     label: str = "",
 ) -> MLP:
-    """Categorical -> numerical: ``out = sum_v f(v) * relu(x_v)``.
+    """Categorical -> numerical: ``out = sum_w w * relu(sum_{v : f(v) = w} x_v)``.
 
-    One hidden unit per input value copies the one-hot (ReLU of a 0/1 value is itself) and the
-    second layer weights it by ``f(v)``. Negative and positive outputs alike are exact, since
-    the sign lives in the second layer, never inside a ReLU.
+    One hidden unit per distinct non-zero output ``w`` fires exactly when the input's value
+    maps to ``w`` (one-hot input), and the second layer weights it by ``w``. Negative and
+    positive outputs alike are exact, since the sign lives in the second layer, never inside
+    a ReLU. Values mapping to 0 need no unit: a boolean indicator costs one hidden unit.
     """
     (out_dir,) = output_space.basis
-    hidden = VectorSpaceWithBasis.from_values(hidden_name, [d.value for d in input_space.basis])
-    first = {(d, BasisDirection(hidden_name, d.value)): 1.0 for d in input_space.basis}
-    second = {
-        (BasisDirection(hidden_name, d.value), out_dir): float(f(d.value))
-        for d in input_space.basis
-    }
+    images = {d: float(f(d.value)) for d in input_space.basis}
+    used = sorted({w for w in images.values() if w != 0.0})
+    hidden = VectorSpaceWithBasis.from_values(hidden_name, used)
+    first = {(d, BasisDirection(hidden_name, w)): 1.0 for d, w in images.items() if w != 0.0}
+    second = {(BasisDirection(hidden_name, w), out_dir): w for w in used}
     return MLP(
         Linear.from_entries(input_space, hidden, first),
         Linear.from_entries(hidden, output_space, second),

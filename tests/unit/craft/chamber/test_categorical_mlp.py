@@ -108,7 +108,7 @@ def test_map_categorical_to_numerical_every_value(f, values):
     want = [0.0] + [f(v) for v in values] + [0.0]  # BOS, every value, None
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)
     assert got[0] == 0.0 and got[-1] == 0.0  # BOS and None exactly zero
-    assert mlp.hidden_size == len(values)
+    assert mlp.hidden_size == len({f(v) for v in values} - {0.0})  # one unit per non-zero output
 
 
 # --- categorical SequenceMap (product of inputs) -------------------------------------------
