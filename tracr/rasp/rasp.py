@@ -4,6 +4,15 @@ This module is the public surface; the definitions live in ``base`` (expressions
 annotations, operators), ``comparison`` (Select's predicates), ``sops`` (primitives, maps,
 constants), ``selectors`` (selectors, Aggregate, SelectorWidth), ``traversal`` (graph walks)
 and ``evaluator`` (the oracle). See ``evaluator`` for the evaluation rules.
+
+>>> from tracr.rasp import rasp
+>>> length = rasp.SelectorWidth(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.TRUE))
+>>> flip = rasp.Select(rasp.indices, length - rasp.indices - 1, rasp.Comparison.EQ)
+>>> reverse = rasp.Aggregate(flip, rasp.tokens).named("reverse")
+>>> reverse([1, 2, 3])
+[3, 2, 1]
+>>> reverse.label == f"reverse_{reverse.unique_id}"
+True
 """
 
 from __future__ import annotations
