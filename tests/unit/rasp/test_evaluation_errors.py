@@ -140,3 +140,13 @@ def test_errors_inside_a_causal_evaluation():
 def test_errors_are_value_errors_for_except_clauses():
     with pytest.raises(ValueError):
         rasp.Aggregate(ALL, rasp.tokens)([1, 2])
+
+
+def test_callable_predicate_error_names_the_select_and_the_function():
+    def picky(key, query):
+        raise ValueError("nope")
+
+    expr = rasp.Select(rasp.tokens, rasp.tokens, picky)
+    with pytest.raises(EvaluationError, match=rf"{expr.label}.*key 1 picky query 1.*nope") as info:
+        expr([1])
+    assert isinstance(info.value.__cause__, ValueError)

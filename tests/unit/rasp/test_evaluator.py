@@ -177,3 +177,22 @@ def test_evaluate_does_not_mutate_or_alias_the_input(xs):
     out = rasp.tokens(xs)
     out.append("extra")
     assert xs == before
+
+
+def test_select_with_a_callable_predicate():
+    # The reference's library passes lambdas (key, query) -> bool; the None rule still holds.
+    calls = []
+
+    def one_before(key, query):
+        calls.append((key, query))
+        return key == query - 1
+
+    sel = rasp.Select(rasp.indices, rasp.indices, one_before)
+    assert sel.predicate is one_before
+    assert sel([0, 0, 0]) == [[False] * 3, [True, False, False], [False, True, False]]
+    maybe = rasp.Map(lambda x: None if x == 0 else x, rasp.tokens)
+    calls.clear()
+    assert rasp.Select(maybe, maybe, one_before)([0, 2]) == [[False, False], [False, False]]
+    assert calls == [(2, 2)]
+    truthy = rasp.Select(rasp.tokens, rasp.tokens, lambda k, q: k * q)
+    assert truthy([0, 3]) == [[False, False], [False, True]]
