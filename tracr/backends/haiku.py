@@ -87,12 +87,34 @@ class HaikuModel:
     def apply_batch(self, batch: Sequence[Sequence], pad: bool = True) -> ModelOutput:
         """Like ``CompiledModel.apply_batch``: shorter sequences are right-padded and masked."""
         enc = _common.encode_batch(self.compiled, batch, pad)
-        trace = self.forward(self.params, enc.ids, enc.key_is_real)
-        arrays = {
-            f: [np.asarray(a) for a in v] if isinstance(v, list) else np.asarray(v)
-            for f, v in trace._asdict().items()
-        }
+        ids, key_is_real = _bucket(enc, self.model_config.n_ctx, _common.pad_id(self.compiled))
+        trace = self.forward(self.params, ids, key_is_real)
+        b, t = enc.ids.shape
+        arrays = {f: _crop(v, b, t) for f, v in trace._asdict().items()}
         return _common.model_output(self.compiled, enc, arrays)
+
+
+def _bucket(enc: _common.EncodedBatch, n_ctx: int, pad_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pad to the full context and a power-of-two batch, so jit compiles few shapes.
+
+    Padded keys are masked, so the real rows and positions compute exactly what they would
+    unpadded; the extra rows hold BOS then PAD.
+    """
+    b, t = enc.ids.shape
+    rows = 1 << (b - 1).bit_length()
+    ids = np.full((rows, n_ctx), pad_id, dtype=enc.ids.dtype)
+    ids[:, 0] = enc.ids[0, 0]  # BOS
+    ids[:b, :t] = enc.ids
+    key_is_real = ids != pad_id
+    return ids, key_is_real
+
+
+def _crop(value: Any, b: int, t: int) -> Any:
+    """Back to the caller's [b, t] from the bucketed shape (attention arrays: [b, H, t, t])."""
+    if isinstance(value, list):
+        return [_crop(v, b, t) for v in value]
+    a = np.asarray(value)
+    return a[:b, :, :t, :t] if a.ndim == 4 else a[:b, :t]
 
 
 def to_haiku(model: CompiledModel) -> HaikuModel:
@@ -109,10 +131,7 @@ def to_haiku(model: CompiledModel) -> HaikuModel:
     transformed = hk.without_apply_rng(
         hk.transform(lambda ids, key_is_real=None: _forward(shapes, unembedding, ids, key_is_real))
     )
-    params = {
-        module: {k: jnp.asarray(v) for k, v in arrays.items()}
-        for module, arrays in model.params.items()
-    }
+    params = jax.device_put(model.params)  # one transfer: faster than an asarray per array
     return HaikuModel(transformed, jax.jit(transformed.apply), params, model)
 
 
