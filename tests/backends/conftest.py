@@ -6,6 +6,8 @@ tested on many layer / head / width combinations, causal or not, with int and st
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -114,6 +116,19 @@ def random_batch(model: CompiledModel, n: int, seed: int = 0) -> list[list]:
 def any_model(request) -> CompiledModel:
     layers, heads, dk, d_mlp, d_model, max_len, causal, numerical = request.param
     return random_model(layers, heads, dk, d_mlp, d_model, max_len, causal, numerical, seed=3)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _torch_single_thread():
+    """These tensors are tiny: torch's intra-op threads only add overhead (4x on 2 busy cores)."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 @pytest.fixture

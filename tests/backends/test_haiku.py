@@ -35,7 +35,7 @@ def test_params_have_the_reference_names(make_model):
     hmodel = to_haiku(model)
     assert set(hmodel.params) == set(model.params)
     assert set(hmodel.params["transformer/layer_1/attn/query"]) == {"w", "b"}
-    init = hmodel.transformed.init(None, np.zeros((1, 3), dtype=np.int32))
+    init = jax.eval_shape(hmodel.transformed.init, None, np.zeros((1, 3), dtype=np.int32))
     shapes = jax.tree_util.tree_map(np.shape, init)
     assert shapes == jax.tree_util.tree_map(np.shape, hmodel.params)
 
@@ -43,13 +43,14 @@ def test_params_have_the_reference_names(make_model):
 def test_forward_is_batched_and_jitted(make_model, make_batch):
     model = make_model(n_layers=2, causal=True, seed=2)
     hmodel = to_haiku(model)
-    ids = np.asarray([model.input_encoder.encode(["BOS", 1, "a", "PAD"])] * 4)
-    trace = hmodel.forward(hmodel.params, ids)  # key mask derived from the PAD id
+    tokens = ["BOS", 1, "a", "PAD", "PAD", "PAD"]  # the full context: apply() reuses the jit
+    ids = np.asarray([model.input_encoder.encode(tokens)] * 4)
+    trace = hmodel.forward(hmodel.params, ids, ids != 5)  # 5: the PAD id
     assert isinstance(trace, HaikuTrace)
-    assert trace.unembedded.shape == (4, 4, 3) and len(trace.residuals) == 4
-    ref = model.apply(["BOS", 1, "a", "PAD"])
+    assert trace.unembedded.shape == (4, 6, 3) and len(trace.residuals) == 4
+    ref = model.apply(tokens)
     np.testing.assert_allclose(np.asarray(trace.unembedded[0]), ref.unembedded[0], atol=1e-4)
-    assert hmodel.apply(["BOS", 1, "a", "PAD"]).decoded == ref.decoded
+    assert hmodel.apply(tokens).decoded == ref.decoded
 
 
 def test_reference_style_attributes(make_model):
