@@ -89,17 +89,21 @@ def _embeddings(agraph, blocks, space, encoder: InputEncoder) -> tuple[np.ndarra
 
 def _rows(space: VectorSpaceWithBasis, sub: VectorSpaceWithBasis) -> np.ndarray:
     """[D, |sub|] matrix embedding ``sub``'s coordinates into the residual."""
-    out = np.zeros((space.num_dims, sub.num_dims))
-    for j, d in enumerate(sub.basis):
-        out[space.index(d), j] = 1.0
+    return _embed(space, sub, np.eye(sub.num_dims))
+
+
+def _embed(space: VectorSpaceWithBasis, sub: VectorSpaceWithBasis, matrix: np.ndarray):
+    """``_rows(space, sub) @ matrix`` without the dense product: place ``matrix``'s rows."""
+    out = np.zeros((space.num_dims, matrix.shape[1]))
+    out[[space.index(d) for d in sub.basis]] = matrix
     return out
 
 
 def _factor(space, left, right, matrix) -> tuple[np.ndarray, np.ndarray]:
     """Factor ``x_l M x_r^T`` (or ``x_l M`` into ``right``) as ``(x A)(x B)^T`` / ``(x A) B``."""
     if left.num_dims <= right.num_dims:
-        return _rows(space, left), _rows(space, right) @ matrix.T
-    return _rows(space, left) @ matrix, _rows(space, right)
+        return _rows(space, left), _embed(space, right, matrix.T)
+    return _embed(space, left, matrix), _rows(space, right)
 
 
 def _attn_params(space, heads: list[AttentionHead], n_heads: int, key_size: int) -> dict:
@@ -135,8 +139,8 @@ def _mlp_params(space, mlps: list[MLP], hidden_size: int) -> dict:
     start = 0
     for mlp in mlps:
         width = mlp.hidden_size
-        w1[:, start : start + width] = _rows(space, mlp.fst.input_space) @ mlp.fst.matrix
-        w2[start : start + width] = mlp.snd.matrix @ _rows(space, mlp.snd.output_space).T
+        w1[:, start : start + width] = _embed(space, mlp.fst.input_space, mlp.fst.matrix)
+        w2[start : start + width] = _embed(space, mlp.snd.output_space, mlp.snd.matrix.T).T
         start += width
     return {
         "linear_1": {"w": w1, "b": np.zeros(hidden_size)},

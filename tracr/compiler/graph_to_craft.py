@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
+import numpy as np
+
 from tracr.compiler.nodes import NUMERICAL, AnnotatedGraph, Node
 from tracr.craft.bases import BasisDirection, VectorSpaceWithBasis, value_sort_key
 from tracr.craft.chamber import attention, categorical_mlp, numerical_mlp
@@ -155,10 +157,13 @@ class _Builder:
 
     def _selector(self, node: Node) -> tuple[VectorSpaceWithBasis, VectorSpaceWithBasis, object]:
         keys, queries = node.children
+        q_space, k_space = self.space(queries), self.space(keys)
         pred = node.params["predicate"]
         if pred == rasp.Comparison.TRUE:
-            pred = None
-        return self.space(queries), self.space(keys), pred
+            return q_space, k_space, None
+        if node.params.get("composite"):
+            return q_space, k_space, composite_table(node, q_space, k_space)
+        return q_space, k_space, pred
 
     def _aggregate(self, node: Node) -> NodeBlocks:
         sel, sop = node.children
@@ -188,6 +193,43 @@ class _Builder:
         )
         return NodeBlocks(node.label, out_space, head=head, mlp=mlp,
                           extra_space=VectorSpaceWithBasis((scratch,)))
+
+
+def _part_values(space: VectorSpaceWithBasis, parts: tuple[str, ...], part: str) -> list:
+    """The ``part`` component of each direction's value (values are tuples over ``parts``)."""
+    if len(parts) == 1:
+        return [d.value for d in space.basis]
+    i = parts.index(part)
+    return [d.value[i] for d in space.basis]
+
+
+def _leaf_table(pred: Callable, q_values: list, k_values: list) -> np.ndarray:
+    """``pred`` on every (key, query) pair, evaluated once per distinct pair of values."""
+    uq, q_idx = _unique(q_values)
+    uk, k_idx = _unique(k_values)
+    small = np.array([[bool(pred(k, q)) for k in uk] for q in uq], dtype=bool)
+    return small[np.ix_(q_idx, k_idx)]
+
+
+def _unique(values: list) -> tuple[list, np.ndarray]:
+    index: dict = {}
+    idx = np.array([index.setdefault(v, len(index)) for v in values], dtype=int)
+    return list(index), idx
+
+
+def composite_table(node: Node, q_space, k_space) -> np.ndarray:
+    """The selection table [query values, key values] of a flattened composite selector.
+
+    Each leaf is evaluated on the small table of its own key and query components, broadcast
+    to the tuple values, and the leaves are combined with the selector's boolean formula.
+    """
+    p = node.params
+    tables = {}
+    for leaf, (k_part, q_part) in p["leaf_reads"].items():
+        q_values = _part_values(q_space, p["query_parts"], q_part)
+        k_values = _part_values(k_space, p["key_parts"], k_part)
+        tables[leaf] = _leaf_table(p["leaf_preds"][leaf], q_values, k_values)
+    return np.asarray(p["formula"](tables), dtype=bool)
 
 
 def _constant(space: VectorSpaceWithBasis, value) -> Callable:

@@ -67,7 +67,9 @@ _TRACERS: list[tuple[type, Callable]] = [
     (rasp.SelectorAnd, lambda e: _node(e, "selector_and", (e.fst, e.snd))),
     (rasp.SelectorOr, lambda e: _node(e, "selector_or", (e.fst, e.snd))),
     (rasp.SelectorNot, lambda e: _node(e, "selector_not", (e.inner,))),
-    (rasp.ConstantSelector, lambda e: _node(e, "constant_selector", value=e.value)),
+    # A constant selector is a predicate on positions: it reads indices (see selectors.py).
+    (rasp.ConstantSelector,
+     lambda e: _node(e, "constant_selector", (rasp.indices, rasp.indices), value=e.value)),
 ]
 
 
@@ -104,6 +106,8 @@ def _length_nodes(expr) -> list[Node]:
 def _children(expr) -> tuple:
     if _label(expr) == "length":
         return (rasp.tokens,)
+    if isinstance(expr, rasp.ConstantSelector):
+        return (rasp.indices,)
     return tuple(expr.children)
 
 

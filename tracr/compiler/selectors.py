@@ -13,8 +13,10 @@ depth) and constant selectors:
   width = the product of the parts' value counts, and a layer when the parts are not ready.
 * ``ConstantSelector(matrix)`` becomes a predicate on ``(indices, indices)``.
 
-Leaves whose SOps may be None are refused by validation: a None has no one-hot, so a head
-cannot give ``Not(Select(...))`` the True that the evaluator gives it.
+A None has no one-hot: a key or query tuple with a None part is all zero, so the head selects
+nothing there. The evaluator makes every leaf that reads a None False, and the combination may
+still be True (``Not``, ``Or``); validation refuses exactly those selectors (see
+``validating``), and accepts e.g. ``And(Select(indices, ...), Select(maybe_none, ...))``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
+import numpy as np
+
 from tracr.compiler.nodes import CATEGORICAL, Graph, Node
+from tracr.rasp import rasp
 
 Combo = Callable[[tuple, tuple], bool]
 
@@ -62,6 +67,27 @@ def _combine(graph: Graph, label: str, leaf_fns: dict[str, Callable]) -> Callabl
     return lambda k, q: parts[0](k, q) or parts[1](k, q)
 
 
+def _formula(graph: Graph, label: str) -> Callable[[dict[str, bool]], bool]:
+    """The selector as a boolean formula over its leaves' truth values."""
+    node = graph[label]
+    if node.kind in ("select", "constant_selector"):
+        return lambda assign: assign[label]
+    parts = [_formula(graph, c) for c in node.children]
+    # numpy's logical functions serve both single truth values and whole boolean tables.
+    if node.kind == "selector_not":
+        return lambda assign: np.logical_not(parts[0](assign))
+    if node.kind == "selector_and":
+        return lambda assign: np.logical_and(parts[0](assign), parts[1](assign))
+    return lambda assign: np.logical_or(parts[0](assign), parts[1](assign))
+
+
+def _none_safe(pred: Callable) -> Callable:
+    """User predicates follow the evaluator's None rule: False on a None key or query."""
+    if isinstance(pred, rasp.Comparison):
+        return pred
+    return lambda k, q: False if k is None or q is None else pred(k, q)
+
+
 def _tuple_node(graph: Graph, labels: list[str], new: dict[str, Node]) -> str:
     if len(labels) == 1:
         return labels[0]
@@ -92,15 +118,17 @@ def _flatten(graph: Graph, label: str, new: dict[str, Node]) -> Node:
     for leaf, (k, q, pred) in parts.items():
         get_k, get_q = _accessor(keys, k), _accessor(queries, q)
         leaf_fns[leaf] = (lambda gk, gq, p: lambda kv, qv: bool(p(gk(kv), gq(qv))))(
-            get_k, get_q, pred
+            get_k, get_q, _none_safe(pred)
         )
     combo = _combine(graph, label, leaf_fns)
     key_label = _tuple_node(graph, keys, new)
     query_label = _tuple_node(graph, queries, new)
     return dataclasses.replace(
         node, kind="select", children=(key_label, query_label),
-        params={"predicate": combo, "composite": True, "leaves": tuple(leaves),
-                "leaf_sops": tuple(sorted(set(keys) | set(queries)))},
+        params={"predicate": combo, "composite": True, "formula": _formula(graph, label),
+                "leaf_reads": {leaf: (p[0], p[1]) for leaf, p in parts.items()},
+                "leaf_preds": {leaf: _none_safe(p[2]) for leaf, p in parts.items()},
+                "key_parts": tuple(keys), "query_parts": tuple(queries)},
     )
 
 

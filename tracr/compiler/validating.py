@@ -13,6 +13,7 @@ raising): inputs outside the program's domain, on which no model can be right.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Iterable, Sequence
 
 from tracr.compiler.nodes import CATEGORICAL, NUMERICAL, AnnotatedGraph, Node
@@ -121,11 +122,12 @@ class _Checker:
                 self.add(node, f"its key/query {child!r} is numerical; a head can only compare "
                          "categorical values", f"wrap it: rasp.categorical({child})")
         if node.params.get("composite"):
-            none_parts = [s for s in node.params["leaf_sops"] if self.info(s).may_be_none]
-            if none_parts:
-                self.add(node, f"a composite selector reads {none_parts}, which can be None; a "
-                         "head cannot give And/Or/Not the evaluator's answer on None",
-                         "make those SOps total (e.g. give the Aggregate a default)")
+            culprit = _none_selects(node, self.g.info)
+            if culprit:
+                self.add(node, f"when {culprit} is None the evaluator can still select there "
+                         "(through Not/Or), but a head cannot see a None value",
+                         f"make {culprit} never None (e.g. an Aggregate whose selector always "
+                         "selects), or combine it only with And")
 
     def _aggregate(self, node: Node) -> None:
         sel, sop = node.children
@@ -156,6 +158,27 @@ class _Checker:
         elif can_be_empty and default != 0:
             self.add(node, f"numerical default {default!r} is not supported (a head that "
                      "selects nothing gives 0)", "pass default=0 and add the offset with a Map")
+
+def _none_selects(node: Node, info) -> str | None:
+    """A None-able SOp whose None can make the composite selector True, if any.
+
+    Every leaf reading a None value is False in the evaluator; the other leaves are treated as
+    free, so the check is conservative. Subsets of None-able SOps are tried together, since
+    under Not forcing more leaves False can make the formula True.
+    """
+    reads = node.params["leaf_reads"]
+    formula = node.params["formula"]
+    nullable = sorted({s for ks in reads.values() for s in ks if info[s].may_be_none})
+    for r in range(1, len(nullable) + 1):
+        for subset in itertools.combinations(nullable, r):
+            forced = {leaf for leaf, ks in reads.items() if set(ks) & set(subset)}
+            free = [leaf for leaf in reads if leaf not in forced]
+            for bits in itertools.product((False, True), repeat=len(free)):
+                assign = dict.fromkeys(forced, False) | dict(zip(free, bits, strict=True))
+                if formula(assign):
+                    return ", ".join(repr(s) for s in subset)
+    return None
+
 
 def static_problems(agraph: AnnotatedGraph) -> list[Problem]:
     """Every expression of the program that cannot be compiled exactly."""

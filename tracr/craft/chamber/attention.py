@@ -29,6 +29,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Hashable
 
+import numpy as np
+
 from tracr.craft.bases import BasisDirection, VectorSpaceWithBasis, join_vector_spaces
 from tracr.craft.transformers import AttentionHead
 from tracr.craft.vectorspace_fns import Linear, ScalarBilinear
@@ -44,32 +46,52 @@ def default_coldness(max_seq_len: int) -> float:
     return 2.0 * (math.log(max_seq_len + 1) - math.log(LEAK_BOUND))
 
 
+def selection_table(
+    query_space: VectorSpaceWithBasis, key_space: VectorSpaceWithBasis, predicate
+) -> np.ndarray:
+    """``table[i, j] = predicate(key_space[j].value, query_space[i].value)`` as booleans."""
+    table = np.zeros((query_space.num_dims, key_space.num_dims), dtype=bool)
+    for i, q_dir in enumerate(query_space.basis):
+        for j, k_dir in enumerate(key_space.basis):
+            table[i, j] = bool(predicate(k_dir.value, q_dir.value))
+    return table
+
+
 def selector_form(
     query_space: VectorSpaceWithBasis,
     key_space: VectorSpaceWithBasis,
-    predicate: ValuePredicate,
+    predicate: ValuePredicate | np.ndarray,
     one: BasisDirection,
     bos: BasisDirection,
     coldness: float,
     bos_weight: float,
 ) -> ScalarBilinear:
-    """The score ``c * S(q, k) + bos_weight * c * [k is BOS]`` as a bilinear form."""
+    """The score ``c * S(q, k) + bos_weight * c * [k is BOS]`` as a bilinear form.
+
+    ``predicate`` is a callable on (key value, query value), None for "always", or a boolean
+    table [query values, key values] computed beforehand (see ``selection_table``).
+    """
     left = join_vector_spaces(query_space, VectorSpaceWithBasis((one, bos)))
     right = join_vector_spaces(key_space, VectorSpaceWithBasis((one, bos)))
     c = coldness
-    entries: dict[tuple[BasisDirection, BasisDirection], float] = {(one, bos): bos_weight * c}
+    matrix = np.zeros((left.num_dims, right.num_dims))
+    i_one, i_bos = left.index(one), left.index(bos)
+    j_one, j_bos = right.index(one), right.index(bos)
+    matrix[i_one, j_bos] = bos_weight * c
     if predicate is None:
         # c * (1 - bos_q) * (1 - bos_k), expanded.
-        entries[(one, one)] = c
-        entries[(one, bos)] = entries[(one, bos)] - c
-        entries[(bos, one)] = -c
-        entries[(bos, bos)] = c
-    else:
-        for q_dir in query_space.basis:
-            for k_dir in key_space.basis:
-                if predicate(k_dir.value, q_dir.value):
-                    entries[(q_dir, k_dir)] = c
-    return ScalarBilinear.from_entries(left, right, entries)
+        matrix[i_one, j_one] += c
+        matrix[i_one, j_bos] -= c
+        matrix[i_bos, j_one] -= c
+        matrix[i_bos, j_bos] += c
+        return ScalarBilinear(left, right, matrix)
+    table = predicate if isinstance(predicate, np.ndarray) else selection_table(
+        query_space, key_space, predicate
+    )
+    rows = [left.index(d) for d in query_space.basis]
+    cols = [right.index(d) for d in key_space.basis]
+    matrix[np.ix_(rows, cols)] += c * table
+    return ScalarBilinear(left, right, matrix)
 
 
 def value_map(
