@@ -119,3 +119,13 @@ def test_missing_torch_names_the_extra(monkeypatch, make_model):
 def _pad(model, batch):
     width = max(len(s) for s in batch)
     return [list(s) + ["PAD"] * (width - len(s)) for s in batch]
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_runs_on_cuda(make_model, make_batch, check_trace):
+    model = make_model(n_layers=3, n_heads=2, causal=True, seed=13)
+    batch = make_batch(model, 9, seed=3)
+    tmodel = to_torch(model, dtype=torch.float64, device="cuda")
+    assert tmodel.causal_mask.device.type == "cuda"
+    got = tmodel.apply_batch(batch)
+    check_trace(vars(got), model.apply_batch(batch))
