@@ -28,3 +28,12 @@ def test_constant_selector_in_a_program_that_never_reads_indices(causal):
     # The flattened head reads indices, which the trace had not included: KeyError 'indices'.
     program = rasp.SelectorWidth(rasp.ConstantSelector([[1, 0, 0], [1, 1, 0], [0, 1, 1]]))
     _exact(program, {1, 2}, 3, causal)
+
+
+def test_numerical_map_calls_f_on_the_evaluators_values_not_floats():
+    # The discretising MLP called f(1.0) instead of f(1): list indexing raised, the model wrote
+    # None where the evaluator gives 6 (silently wrong), and str-based functions crashed.
+    width = rasp.numerical(rasp.SelectorWidth(rasp.Select(rasp.tokens, rasp.tokens, C.TRUE)))
+    _exact(rasp.Map(lambda x: [5, 6, 7][x], width), {0, 1}, 2)
+    constant = rasp.numerical(rasp.ConstantSOp([1, 0]))
+    _exact(rasp.Map(lambda x: len(str(x)), constant), {4, 6}, 2)

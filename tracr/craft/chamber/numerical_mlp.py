@@ -72,8 +72,12 @@ def map_numerical_mlp(
     Hidden width = 1 + 2 * (number of neighbour pairs whose images differ).
     """
     (x_dir,) = input_space.basis
-    values = sorted(set(float(v) for v in input_values))
-    images = [f(v) for v in values]
+    # f sees the values the evaluator gives it (an int stays an int: [5, 6][x] needs one).
+    originals: dict[float, Hashable] = {}
+    for v in input_values:
+        originals.setdefault(float(v), v)
+    values = sorted(originals)
+    images = [f(originals[v]) for v in values]
     in_space = VectorSpaceWithBasis((x_dir, one, bos))
     base = BasisDirection(hidden_name, "base")
     first = {(one, base): 1.0, (bos, base): -1.0}
