@@ -17,6 +17,7 @@ select nothing and whose default is None, a Map that returns None, and everythin
 from __future__ import annotations
 
 import itertools
+import numbers
 import warnings
 from collections.abc import Callable, Hashable, Iterable
 
@@ -58,7 +59,12 @@ def _apply_all(node: Node, f: Callable, args: Iterable[tuple]) -> tuple[set, boo
 
 
 def _means(values: frozenset, max_seq_len: int) -> frozenset | None:
-    """Every mean of a multiset of 1..max_seq_len values (None when too many)."""
+    """Every mean of a multiset of 1..max_seq_len values (None when too many).
+
+    Only numbers are averaged: the evaluator raises on any other selected value, and
+    validation reports a numerical Aggregate of non-numbers.
+    """
+    values = frozenset(v for v in values if isinstance(v, numbers.Real))
     if values <= {0, 1}:
         return frozenset(
             k / m for m in range(1, max_seq_len + 1) for k in range(m + 1)

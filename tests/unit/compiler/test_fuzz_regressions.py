@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tracr.compiler import compiling, verifying
+from tracr.errors import UnsupportedExprError
 from tracr.rasp import rasp
 
 C = rasp.Comparison
@@ -37,3 +38,14 @@ def test_numerical_map_calls_f_on_the_evaluators_values_not_floats():
     _exact(rasp.Map(lambda x: [5, 6, 7][x], width), {0, 1}, 2)
     constant = rasp.numerical(rasp.ConstantSOp([1, 0]))
     _exact(rasp.Map(lambda x: len(str(x)), constant), {4, 6}, 2)
+
+
+@pytest.mark.parametrize("numerical_sop", [False, True])
+def test_numerical_aggregate_of_non_numbers_is_refused_not_a_crash(numerical_sop):
+    # Value-set inference averaged the values before validation could object: ValueError.
+    pairs = rasp.Map(lambda x: (x, 0), rasp.tokens)
+    sop = rasp.numerical(pairs) if numerical_sop else pairs
+    every = rasp.Select(rasp.tokens, rasp.tokens, C.TRUE)
+    program = rasp.numerical(rasp.Aggregate(every, sop, default=0))
+    with pytest.raises(UnsupportedExprError, match=program.label):
+        compiling.compile_rasp_to_model(program, {"a", "b"}, 3)
