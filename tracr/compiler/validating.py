@@ -117,7 +117,10 @@ class _Checker:
                      f"{self.g.max_seq_len}", "give one value per position")
 
     def _select(self, node: Node) -> None:
-        for child in node.children:
+        p = node.params
+        # A composite selector compares its leaves' own SOps (bundled into tuple SOps).
+        reads = (*p["key_parts"], *p["query_parts"]) if p.get("composite") else node.children
+        for child in dict.fromkeys(reads):
             if self.enc(child) == NUMERICAL:
                 self.add(node, f"its key/query {child!r} is numerical; a head can only compare "
                          "categorical values", f"wrap it: rasp.categorical({child})")

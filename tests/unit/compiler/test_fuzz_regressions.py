@@ -49,3 +49,14 @@ def test_numerical_aggregate_of_non_numbers_is_refused_not_a_crash(numerical_sop
     program = rasp.numerical(rasp.Aggregate(every, sop, default=0))
     with pytest.raises(UnsupportedExprError, match=program.label):
         compiling.compile_rasp_to_model(program, {"a", "b"}, 3)
+
+
+def test_composite_selector_reading_a_numerical_sop_is_refused_not_a_crash():
+    # Validation checked only the flattened head's tuple SOps, never the leaves' own SOps.
+    numeric = rasp.numerical(rasp.Map(lambda x: x + 1, rasp.indices)).named("numeric")
+    either = rasp.Select(rasp.indices, numeric, C.NEQ) | rasp.Select(
+        rasp.tokens, rasp.tokens, C.EQ
+    )
+    program = rasp.Aggregate(either, rasp.tokens)
+    with pytest.raises(UnsupportedExprError, match=f"{either.label}.*{numeric.label}"):
+        compiling.compile_rasp_to_model(program, {1, 2}, 3)
