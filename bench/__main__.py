@@ -4,7 +4,8 @@ For each program and (vocab size, max_seq_len) in (5, 5), (5, 10), (10, 32), (16
 time in a fresh process and warm (best of 3), layers, heads, d_model, MLP width, parameter
 count, numpy forward time for a batch of 64 inputs, and the fraction of 200 random inputs
 decoded exactly (compared with the evaluator). Options: ``--sizes 5x5,16x64``,
-``--programs reverse,sort``, ``--no-fresh`` (skip the fresh-process timing).
+``--programs reverse,sort`` (``paper`` = the RASP paper's composite-selector programs),
+``--no-fresh`` (skip the fresh-process timing).
 """
 
 from __future__ import annotations
@@ -81,9 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-fresh", action="store_true")
     args = parser.parse_args(argv)
     sizes = [tuple(int(x) for x in s.split("x")) for s in args.sizes.split(",")]
+    names = args.programs.replace("paper", ",".join(lib_catalog.PAPER_NAMES)).split(",")
     rows = []
     for v, n in sizes:
-        for name in args.programs.split(","):
+        for name in names:
             rows.append(measure(name, v, n, fresh=not args.no_fresh))
             print(table(rows[-1:], list(rows[-1])), flush=True) if len(rows) == 1 else None
     cols = [c for c in rows[0] if c != "exact_frac"]

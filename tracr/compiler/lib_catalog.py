@@ -1,6 +1,8 @@
 """Every library program with a vocabulary and an input sampler that exercise it.
 
 Used by the benchmark, the differential tests and the ``tracr`` command (``lib:reverse``).
+``NAMES`` are the reference's library (``lib``); ``PAPER_NAMES`` the RASP paper's programs that
+need composite selectors (``paper_lib``).
 ``build(name, vocab_size, max_seq_len)`` returns a ``Case``: the program, its vocabulary and a
 function drawing random inputs from the program's domain (e.g. distinct keys for
 ``sort_unique``).
@@ -13,7 +15,7 @@ import random
 import string
 from collections.abc import Callable
 
-from tracr.compiler import lib
+from tracr.compiler import lib, paper_lib
 from tracr.errors import CompilerError
 from tracr.rasp import rasp
 
@@ -83,14 +85,28 @@ def _programs(v: int, n: int) -> dict[str, tuple[Callable[[], rasp.SOp], list]]:
     }
 
 
+def _paper_programs(v: int, n: int) -> dict[str, tuple[Callable[[], rasp.SOp], list]]:
+    ints = list(range(v))
+    return {
+        "sort_dup": (lambda: paper_lib.make_sort_with_duplicates(rasp.tokens, rasp.tokens),
+                     ints),
+        "most_freq_sort": (paper_lib.make_most_freq_sort, _letters(v)),
+        "dyck1": (paper_lib.make_dyck1, _brackets("()", v)),
+        "dyck2": (paper_lib.make_dyck2, _brackets("(){}", v)),
+    }
+
+
 NAMES = tuple(_programs(2, 2))
+PAPER_NAMES = tuple(_paper_programs(2, 2))
 
 
 def build(name: str, vocab_size: int = 5, max_seq_len: int = 5) -> Case:
     """The library program ``name`` at the given vocabulary size and maximum length."""
-    programs = _programs(vocab_size, max_seq_len)
+    programs = _programs(vocab_size, max_seq_len) | _paper_programs(vocab_size, max_seq_len)
     if name not in programs:
-        raise CompilerError(f"no library program {name!r}; choose one of {', '.join(NAMES)}")
+        raise CompilerError(
+            f"no library program {name!r}; choose one of {', '.join(NAMES + PAPER_NAMES)}"
+        )
     make, vocab = programs[name]
     sampler = _distinct(vocab) if name == "sort_unique" else _uniform(vocab)
     return Case(name, make(), frozenset(vocab), max_seq_len, sampler)

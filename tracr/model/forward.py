@@ -36,6 +36,14 @@ class ForwardTrace:
     unembedded: np.ndarray  # [B, T, n_out]
 
 
+def dense(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+    """``x @ w + b`` over the last axis, as one 2-D product (numpy's N-D matmul skips BLAS)."""
+    y = x.reshape(-1, x.shape[-1]) @ w  # [B*T, out]
+    if b is not None:
+        y = y + b
+    return y.reshape(*x.shape[:-1], w.shape[-1])
+
+
 def layer_prefix(layer: int) -> str:
     return f"transformer/layer_{layer}"
 
@@ -58,7 +66,7 @@ def attention(
     h, dk = config.num_heads, config.key_size
 
     def project(name: str) -> np.ndarray:
-        y = x @ params[f"{p}/{name}"]["w"] + params[f"{p}/{name}"]["b"]  # [B, T, H*dk]
+        y = dense(x, params[f"{p}/{name}"]["w"], params[f"{p}/{name}"]["b"])  # [B, T, H*dk]
         return y.reshape(b, t, h, dk).transpose(0, 2, 1, 3)  # [B, H, T, dk]
 
     q, k, v = project("query"), project("key"), project("value")
@@ -68,15 +76,15 @@ def attention(
     weights = np.exp(shifted)
     pattern = weights / weights.sum(axis=-1, keepdims=True)  # [B, H, T, T]
     z = (pattern @ v).transpose(0, 2, 1, 3).reshape(b, t, h * dk)  # [B, T, H*dk]
-    out = z @ params[f"{p}/linear"]["w"] + params[f"{p}/linear"]["b"]  # [B, T, D]
+    out = dense(z, params[f"{p}/linear"]["w"], params[f"{p}/linear"]["b"])  # [B, T, D]
     return out, logits, pattern
 
 
 def mlp(params: Params, layer: int, x: np.ndarray) -> np.ndarray:
     """One hidden ReLU layer: relu(x W1 + b1) W2 + b2."""
     p = f"{layer_prefix(layer)}/mlp"
-    hidden = np.maximum(x @ params[f"{p}/linear_1"]["w"] + params[f"{p}/linear_1"]["b"], 0.0)
-    return hidden @ params[f"{p}/linear_2"]["w"] + params[f"{p}/linear_2"]["b"]  # [B, T, D]
+    hidden = np.maximum(dense(x, params[f"{p}/linear_1"]["w"], params[f"{p}/linear_1"]["b"]), 0.0)
+    return dense(hidden, params[f"{p}/linear_2"]["w"], params[f"{p}/linear_2"]["b"])  # [B, T, D]
 
 
 def forward(
@@ -110,5 +118,5 @@ def forward(
         attn_logits=logits_all,
         attn_patterns=patterns,
         transformer_output=x,
-        unembedded=x @ unembedding,  # [B, T, n_out]
+        unembedded=dense(x, unembedding),  # [B, T, n_out]
     )
