@@ -5,6 +5,7 @@ from __future__ import annotations
 from tracr.compiler.allocation import Allocation
 from tracr.compiler.graph_to_craft import NodeBlocks
 from tracr.compiler.nodes import AnnotatedGraph, Node
+from tracr.craft.bases import value_sort_key
 from tracr.model.layout import BlockInfo, Layout, NodeInfo
 
 _MAX_SHOWN = 12
@@ -30,7 +31,7 @@ def _values(agraph: AnnotatedGraph, label: str) -> str:
     info = agraph.info.get(label)
     if info is None or info.values is None:
         return ""
-    vals = sorted(info.values, key=lambda v: (str(type(v)), v))
+    vals = sorted(info.values, key=value_sort_key)  # total over mixed types and tuples
     shown = ", ".join(repr(v) for v in vals[:_MAX_SHOWN])
     more = f", ... ({len(vals)} values)" if len(vals) > _MAX_SHOWN else ""
     none = " | None" if info.may_be_none else ""

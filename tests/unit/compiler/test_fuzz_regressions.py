@@ -60,3 +60,10 @@ def test_composite_selector_reading_a_numerical_sop_is_refused_not_a_crash():
     program = rasp.Aggregate(either, rasp.tokens)
     with pytest.raises(UnsupportedExprError, match=f"{either.label}.*{numeric.label}"):
         compiling.compile_rasp_to_model(program, {1, 2}, 3)
+
+
+
+def test_values_of_mixed_types_inside_tuples_are_described():
+    # The layout description sorted values with a key that compared 0 with "a" inside tuples.
+    program = rasp.Map(lambda x: (0, x), rasp.tokens)
+    _exact(program, {0, "a"}, 2)
