@@ -21,7 +21,14 @@ import numbers
 import warnings
 from collections.abc import Callable, Hashable, Iterable
 
-from tracr.compiler.nodes import NUMERICAL, AnnotatedGraph, Graph, Node, ValueInfo
+from tracr.compiler.nodes import (
+    NUMERICAL,
+    AnnotatedGraph,
+    Graph,
+    Node,
+    ValueInfo,
+    total_predicate,
+)
 from tracr.rasp import rasp
 
 MAX_MEAN_VALUES = 50_000
@@ -169,7 +176,8 @@ class _Inferrer:
             info = self.info[keys]
             if keys != queries or info.may_be_none or info.values is None:
                 return False
-            return all(pred(v, v) for v in info.values)
+            holds = total_predicate(pred)
+            return all(holds(v, v) for v in info.values)
         if kind == "selector_and":
             return all(self.diagonal[c] for c in node.children)
         if kind == "selector_or":

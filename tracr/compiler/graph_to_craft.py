@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from tracr.compiler.nodes import NUMERICAL, AnnotatedGraph, Node
+from tracr.compiler.nodes import NUMERICAL, AnnotatedGraph, Node, total_predicate
 from tracr.craft.bases import BasisDirection, VectorSpaceWithBasis, value_sort_key
 from tracr.craft.chamber import attention, categorical_mlp, numerical_mlp
 from tracr.craft.transformers import MLP, AttentionHead
@@ -163,7 +163,7 @@ class _Builder:
             return q_space, k_space, None
         if node.params.get("composite"):
             return q_space, k_space, composite_table(node, q_space, k_space)
-        return q_space, k_space, pred
+        return q_space, k_space, total_predicate(pred)
 
     def _aggregate(self, node: Node) -> NodeBlocks:
         sel, sop = node.children
@@ -207,7 +207,8 @@ def _leaf_table(pred: Callable, q_values: list, k_values: list) -> np.ndarray:
     """``pred`` on every (key, query) pair, evaluated once per distinct pair of values."""
     uq, q_idx = _unique(q_values)
     uk, k_idx = _unique(k_values)
-    small = np.array([[bool(pred(k, q)) for k in uk] for q in uq], dtype=bool)
+    holds = total_predicate(pred)
+    small = np.array([[holds(k, q) for k in uk] for q in uq], dtype=bool)
     return small[np.ix_(q_idx, k_idx)]
 
 

@@ -51,6 +51,23 @@ class Node:
         return f"{self.kind} {self.label!r} (name {self.name!r})"
 
 
+def total_predicate(pred: Callable) -> Callable[[Any, Any], bool]:
+    """``pred(key, query)`` as the compiler tabulates it over value sets: False where it raises.
+
+    The evaluator raises on every input where such a pair of values meets (``"a" < 1``), so
+    those inputs lie outside the program's domain and the head may answer anything there,
+    just as a Map drops the inputs its function raises on (``basis_inference``).
+    """
+
+    def holds(key, query) -> bool:
+        try:
+            return bool(pred(key, query))
+        except Exception:  # noqa: BLE001 - any user error
+            return False
+
+    return holds
+
+
 @dataclasses.dataclass(frozen=True)
 class Graph:
     """Nodes in dependency order (children first) and the label of the program's output."""
