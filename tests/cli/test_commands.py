@@ -37,7 +37,7 @@ def reverse_model(tmp_path_factory) -> str:
 # --- help and usage ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", ["compile", "run", "verify", "show"])
+@pytest.mark.parametrize("command", ["compile", "run", "verify", "show", "report"])
 def test_every_subcommand_has_help_with_examples(capsys, command):
     assert main([command, "--help"]) == 0
     out = capsys.readouterr().out
@@ -311,3 +311,13 @@ def test_show_a_source_compiled_on_the_fly(capsys):
     out = capsys.readouterr().out
     assert out.startswith("# program\n") and "# layers\n\nlayers " in out
     assert "selector_width" in out and "tokens: 0, 1, 2, 3, 4" in out
+
+
+def test_report_writes_an_offline_html_page(tmp_path, capsys, reverse_model):
+    out = tmp_path / "r.html"
+    assert main(["report", reverse_model, "1", "2", "3", "-o", str(out)]) == 0
+    assert f"wrote {out}" in capsys.readouterr().out
+    page = out.read_text()
+    assert page.lstrip().lower().startswith("<!doctype html")
+    assert "http://" not in page and "https://" not in page
+    assert all(label in page for label in ("tokens:1", "indices:0", "one"))

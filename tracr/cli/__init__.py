@@ -18,12 +18,12 @@ import warnings
 from collections.abc import Sequence
 
 from tracr import __version__
-from tracr.cli import cmd_compile, cmd_run, cmd_show, cmd_verify
+from tracr.cli import cmd_compile, cmd_report, cmd_run, cmd_show, cmd_verify
 from tracr.errors import TracrError
 
 __all__ = ["main"]
 
-COMMANDS = (cmd_compile, cmd_run, cmd_verify, cmd_show)
+COMMANDS = (cmd_compile, cmd_run, cmd_verify, cmd_show, cmd_report)
 EPILOG = """\
 examples:
   tracr compile examples/reverse.rasp --vocab 1,2,3 --max-seq-len 5   # writes reverse.safetensors
@@ -31,6 +31,7 @@ examples:
   tracr run lib:sort 3 1 2 --residuals --layer final
   tracr verify examples/sort.rasp --vocab 1,2,3 --max-seq-len 5
   tracr show lib:hist
+  tracr report lib:sort_unique 3 1 2 -o sort.html
 
 'tracr COMMAND --help' describes each command.
 """
