@@ -115,6 +115,10 @@ class _Checker:
         if len(node.params["value"]) < self.g.max_seq_len:
             self.add(node, f"it has {len(node.params['value'])} values, fewer than max_seq_len "
                      f"{self.g.max_seq_len}", "give one value per position")
+        self._numeric_values(node)
+
+    def _full(self, node: Node) -> None:
+        self._numeric_values(node)
 
     def _select(self, node: Node) -> None:
         p = node.params

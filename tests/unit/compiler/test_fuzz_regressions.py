@@ -86,3 +86,13 @@ def test_predicate_raising_on_some_value_pairs_compiles(make):
     # Tabulating "a" < 1 crashed the compiler; the evaluator raises on every input where the
     # pair meets, so the model is checked on the rest.
     _exact(make(), {0, 1, "a"}, 3)
+
+
+@pytest.mark.parametrize(
+    "constant", [rasp.ConstantSOp([0, 1, "d"]), rasp.Full("d")], ids=["constant_sop", "full"]
+)
+def test_numerical_constant_with_a_non_number_is_refused_not_a_crash(constant):
+    # Validation never looked at constants' values; the embedding crashed on float("d").
+    program = rasp.numerical(constant)
+    with pytest.raises(UnsupportedExprError, match=f"{program.label}.*non-numeric"):
+        compiling.compile_rasp_to_model(program, {1}, 3)
