@@ -38,7 +38,8 @@ class ForwardTrace:
 
 def dense(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
     """``x @ w + b`` over the last axis, as one 2-D product (numpy's N-D matmul skips BLAS)."""
-    y = x.reshape(-1, x.shape[-1]) @ w  # [B*T, out]
+    rows = math.prod(x.shape[:-1])
+    y = x.reshape(rows, x.shape[-1]) @ w  # [B*T, out]
     if b is not None:
         y = y + b
     return y.reshape(*x.shape[:-1], w.shape[-1])
