@@ -81,6 +81,10 @@ class _Checker:
                          "aggregate fewer distinct values before this Map")
             elif not all(_is_number(v) for v in info.values):
                 self.add(node, "the numerical input holds non-numbers", "mark it categorical")
+            elif (clash := _form_clash(node.f, info.values)) is not None:
+                self.add(node, f"its function tells {clash} apart, but its numerical input "
+                         f"{child!r} can hold either and the model sees only the number",
+                         "make the function give equal results for equal numbers")
         elif node.encoding == NUMERICAL and info.may_be_none:
             self.add(node, f"its input {child!r} can be None, and a numerical Map of None is "
                      "None, which one number cannot hold", "give the Aggregate upstream a "
@@ -165,6 +169,31 @@ class _Checker:
         elif can_be_empty and default != 0:
             self.add(node, f"numerical default {default!r} is not supported (a head that "
                      "selects nothing gives 0)", "pass default=0 and add the offset with a Map")
+
+def _outcome(f, x) -> tuple:
+    try:
+        return ("gives", f(x))
+    except Exception as exc:  # noqa: BLE001 - any user error
+        return ("raises", type(exc).__name__)
+
+
+def _form_clash(f, values) -> str | None:
+    """Where ``f`` treats an int and the equal float differently, if the input can hold both.
+
+    A numerical SOp holding floats (a mean, ``x / 2``) may hold an integral value as either
+    form (a mean 0.0, a default 0); one residual dimension cannot tell which.
+    """
+    if not any(isinstance(v, float) for v in values):
+        return None
+    for v in sorted(values):
+        if isinstance(v, bool) or not float(v).is_integer():
+            continue
+        (kind_i, out_i), (kind_f, out_f) = _outcome(f, int(v)), _outcome(f, float(v))
+        if kind_i != kind_f or out_i != out_f:
+            return (f"{int(v)!r} ({kind_i} {out_i!r}) from {float(v)!r} "
+                    f"({kind_f} {out_f!r})")
+    return None
+
 
 def _none_selects(node: Node, info) -> str | None:
     """A None-able SOp whose None can make the composite selector True, if any.

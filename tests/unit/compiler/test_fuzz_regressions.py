@@ -6,9 +6,12 @@ now compile to a model equal to the evaluator on every input (or be refused clea
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 
 from tracr.compiler import compiling, verifying
+from tracr.compiler.basis_inference import ValueSetWarning
 from tracr.errors import UnsupportedExprError
 from tracr.rasp import rasp
 
@@ -96,3 +99,21 @@ def test_numerical_constant_with_a_non_number_is_refused_not_a_crash(constant):
     program = rasp.numerical(constant)
     with pytest.raises(UnsupportedExprError, match=f"{program.label}.*non-numeric"):
         compiling.compile_rasp_to_model(program, {1}, 3)
+
+
+@pytest.mark.parametrize(
+    "f", [lambda x: len(str(x)), lambda x: ["a", "b"][x]], ids=["str", "index"]
+)
+def test_map_telling_int_from_equal_float_on_a_mean_is_refused(f):
+    # A mean holds 0.0 where the default gives 0; the model holds the number 0 for both, so a
+    # function telling them apart was silently wrong at one of the two.
+    prevs = rasp.Select(rasp.indices, rasp.indices, C.LT)
+    ones = rasp.numerical(rasp.Map(lambda x: 1 if x == 1 else 0, rasp.tokens))
+    frac = rasp.numerical(rasp.Aggregate(prevs, ones, default=0))
+    program = rasp.Map(f, frac)
+    with warnings.catch_warnings(), pytest.raises(
+        UnsupportedExprError, match=f"{program.label}.*0 .*from 0.0"
+    ):
+        warnings.simplefilter("ignore", ValueSetWarning)  # the index raises on 0.5
+        compiling.compile_rasp_to_model(program, {0, 1}, 3)
+    _exact(rasp.Map(lambda x: x > 0.5, frac), {0, 1}, 3)  # equal numbers alike: compiles
