@@ -64,15 +64,17 @@ def test_rows_are_grouped_by_sop_with_separators_and_labels(cases):
 def test_only_some_layers_and_sops(cases):
     case = cases["sort_unique"]
     model, out = case.model, case.model.apply(case.tokens)
+    label_of = {n.name: n.label for n in model.layout.nodes}  # ids depend on creation order
+    target_pos, sort = label_of["target_pos"], label_of["sort"]
     fig = residual_heatmaps(
-        model, case.tokens, layers=[1], embedding=False, sops=["sort", "target_pos_7", "one"]
+        model, case.tokens, layers=[1], embedding=False, sops=["sort", target_pos, "one"]
     )
     axes = panels(fig)
     assert [ax.get_label() for ax in axes] == ["L1 attn", "L1 mlp"]
     rows = [
         i
         for i, lab in enumerate(model.residual_labels)
-        if lab.split(":")[0] in ("sort_11", "target_pos_7", "one")
+        if lab.split(":")[0] in (sort, target_pos, "one")
     ]
     assert texts(axes[0].get_yticklabels()) == [model.residual_labels[i] for i in rows]
     np.testing.assert_array_equal(axes[0].images[0].get_array(), out.residuals[2][0][:, rows].T)

@@ -211,7 +211,7 @@ def make_nary_sequencemap(f: Callable, *sops: rasp.SOp) -> rasp.SOp:
 
     >>> make_nary_sequencemap(lambda a, b, c: a + b * c, rasp.tokens, rasp.indices,
     ...                       rasp.tokens)([1, 2, 3])
-    [1, 6, 15]
+    [1, 4, 9]
     """
     if not sops:
         raise RASPValueError("make_nary_sequencemap needs at least one SOp")

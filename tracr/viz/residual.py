@@ -73,7 +73,8 @@ def _written_by(model: CompiledModel, layer: int, sublayer: str, n_pos: int) -> 
     labels = dict.fromkeys(b.label for b in model.layout.blocks_in(layer, sublayer))
     if not labels:
         return "(nothing)"
-    return textwrap.fill("-> " + ", ".join(labels), int(14 * _panel_width(n_pos)))
+    width = int(14 * _panel_width(n_pos))
+    return textwrap.fill("-> " + ", ".join(labels), width, break_long_words=False)
 
 
 def residual_panels(
