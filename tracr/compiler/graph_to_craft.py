@@ -209,6 +209,7 @@ def _leaf_table(pred: Callable, q_values: list, k_values: list) -> np.ndarray:
     uk, k_idx = _unique(k_values)
     holds = total_predicate(pred)
     small = np.array([[holds(k, q) for k in uk] for q in uq], dtype=bool)
+    small = small.reshape(len(uq), len(uk))  # 2-D even when an SOp never has a value
     return small[np.ix_(q_idx, k_idx)]
 
 

@@ -117,3 +117,11 @@ def test_map_telling_int_from_equal_float_on_a_mean_is_refused(f):
         warnings.simplefilter("ignore", ValueSetWarning)  # the index raises on 0.5
         compiling.compile_rasp_to_model(program, {0, 1}, 3)
     _exact(rasp.Map(lambda x: x > 0.5, frac), {0, 1}, 3)  # equal numbers alike: compiles
+
+
+def test_composite_selector_over_an_sop_that_is_always_none():
+    # Its value set is empty, and the leaf's table came out 1-D: IndexError.
+    never = rasp.Full(None)
+    for keys, queries in [(never, rasp.indices), (rasp.indices, never)]:
+        both = rasp.Select(keys, queries, C.LEQ) & rasp.Select(rasp.tokens, rasp.tokens, C.EQ)
+        _exact(rasp.Aggregate(both, rasp.tokens), {"a", "b"}, 3)
