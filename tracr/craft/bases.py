@@ -10,6 +10,7 @@ the last axis.
 from __future__ import annotations
 
 import dataclasses
+import re
 import numbers
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
@@ -23,6 +24,9 @@ class BasisError(TracrError, ValueError):
     """Spaces overlap where they must not, or do not match where they must."""
 
 
+_DIGITS = re.compile(r"(\d+)")
+
+
 def value_sort_key(value: Any) -> tuple:
     """A total order over values of mixed types: None, then numbers, then everything else."""
     if value is None:
@@ -30,6 +34,12 @@ def value_sort_key(value: Any) -> tuple:
     if isinstance(value, numbers.Real):  # numpy scalars too, not only int/float
         return (1, value, "")
     return (2, 0, f"{type(value).__name__}:{value!r}")
+
+
+def name_sort_key(name: str) -> tuple:
+    """Names in natural order: ``map_9`` before ``map_10``, so the residual layout follows
+    the expressions' creation order rather than how many digits their ids have."""
+    return tuple(int(part) if part.isdigit() else part for part in _DIGITS.split(name))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,7 +50,7 @@ class BasisDirection:
     value: Hashable | None = None
 
     def sort_key(self) -> tuple:
-        return (self.name, value_sort_key(self.value))
+        return (name_sort_key(self.name), value_sort_key(self.value))
 
     def __lt__(self, other: BasisDirection) -> bool:
         return self.sort_key() < other.sort_key()
