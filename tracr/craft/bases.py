@@ -10,8 +10,8 @@ the last axis.
 from __future__ import annotations
 
 import dataclasses
-import re
 import numbers
+import re
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
