@@ -29,6 +29,7 @@ from tracr.compiler.nodes import (
     ValueInfo,
     total_predicate,
 )
+from tracr.errors import UnsupportedExprError
 from tracr.rasp import rasp
 
 MAX_MEAN_VALUES = 50_000
@@ -50,8 +51,14 @@ def _apply_all(node: Node, f: Callable, args: Iterable[tuple]) -> tuple[set, boo
             continue
         if value is None:
             produced_none = True
-        else:
+            continue
+        try:
             out.add(value)
+        except TypeError:
+            raise UnsupportedExprError(
+                f"{node.describe()}: the function returned {value!r}, which is not hashable; "
+                "SOp values must be hashable (return a tuple instead of a list)"
+            ) from None
     if failures:
         arg, exc = failures[0]
         shown = arg[0] if len(arg) == 1 else arg
