@@ -1,8 +1,9 @@
 """The random-program fuzzer in CI: every program is exact or refused, never wrong.
 
-Each program from ``strategies.fuzz_cases`` is compiled causal and not; each model must equal
-the evaluator (``causal_eval`` for the causal one) on its inputs unpadded, in ragged batches
-and padded, or the compiler must refuse it with ``UnsupportedExprError`` naming expressions.
+Each of 400 programs from ``strategies.fuzz_cases`` is compiled causal and not; each model
+must equal the evaluator (``causal_eval`` for the causal one) on its inputs unpadded, in
+ragged batches and padded, or the compiler must refuse it with ``UnsupportedExprError``
+naming expressions.
 ``python -m bench.fuzz`` runs the same check on ten thousand programs.
 """
 
@@ -16,14 +17,14 @@ from hypothesis import HealthCheck, given, settings
 from tests.property.strategies import FuzzCase, check, fuzz_cases, generate
 from tracr.rasp import rasp
 
-CI_PROGRAMS = 300
+CI_PROGRAMS = 400
 
 
 @settings(max_examples=CI_PROGRAMS, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(fuzz_cases())
 def test_every_random_program_is_exact_or_refused(case: FuzzCase):
-    outcome = check(case, budget=30)
+    outcome = check(case, budget=40)
     assert outcome.kind in ("exact", "vacuous", "refused"), (
         f"{outcome.kind}:\n{case}\n{outcome.detail}"
     )
