@@ -79,10 +79,8 @@ def _means(values: frozenset, max_seq_len: int) -> frozenset | None:
     validation reports a numerical Aggregate of non-numbers.
     """
     values = frozenset(v for v in values if isinstance(v, numbers.Real))
-    if values <= {0, 1}:
-        return frozenset(
-            k / m for m in range(1, max_seq_len + 1) for k in range(m + 1)
-        ) | frozenset({0})
+    if all(float(v).is_integer() for v in values):
+        return _integer_means(sorted({int(v) for v in values}), max_seq_len)
     nums = sorted(float(v) for v in values)
     sums = {0.0}
     means: set[float] = set()
@@ -92,6 +90,22 @@ def _means(values: frozenset, max_seq_len: int) -> frozenset | None:
         if len(sums) > MAX_MEAN_VALUES or len(means) > MAX_MEAN_VALUES:
             return None
     return frozenset(means) | frozenset({0})
+
+
+def _integer_means(ints: list[int], max_seq_len: int) -> frozenset | None:
+    """Means of integers, exactly as the evaluator computes them.
+
+    A sum of integers is exact, and ``sum / len`` is one correctly rounded division, so these
+    are the very floats the evaluator gives (1/3 stays 0.3333333333333333, not a rounded
+    0.333333333333 that a later ``x * 3 == 1`` would misjudge). For 0/1 values: every k/m.
+    """
+    sums, means = {0}, {0}
+    for m in range(1, max_seq_len + 1):
+        sums = {s + v for s in sums for v in ints}
+        means.update(s / m for s in sums)
+        if len(means) > MAX_MEAN_VALUES:
+            return None
+    return frozenset(means)
 
 
 class _Inferrer:

@@ -125,3 +125,13 @@ def test_composite_selector_over_an_sop_that_is_always_none():
     for keys, queries in [(never, rasp.indices), (rasp.indices, never)]:
         both = rasp.Select(keys, queries, C.LEQ) & rasp.Select(rasp.tokens, rasp.tokens, C.EQ)
         _exact(rasp.Aggregate(both, rasp.tokens), {"a", "b"}, 3)
+
+
+def test_means_of_integers_are_the_evaluators_floats():
+    # Means were rounded to 12 digits: 1/3 became 0.333333333333, so x * 3 == 1 came out
+    # False where the evaluator (1/3 * 3 == 1.0) says True.
+    prefix = rasp.Select(rasp.indices, rasp.indices, C.LEQ)
+    values = rasp.numerical(rasp.Map(lambda x: x, rasp.tokens))
+    mean = rasp.numerical(rasp.Aggregate(prefix, values, default=0))
+    _exact(rasp.Map(lambda x: x * 3 == 1, mean), {0, 1, 2}, 3)
+    _exact(rasp.Map(lambda x: x == 2 / 3, mean), {0, 1, 2}, 3)
