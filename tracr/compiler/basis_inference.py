@@ -79,7 +79,7 @@ def _means(values: frozenset, max_seq_len: int) -> frozenset | None:
     validation reports a numerical Aggregate of non-numbers.
     """
     values = frozenset(v for v in values if isinstance(v, numbers.Real))
-    if all(float(v).is_integer() for v in values):
+    if _integral(values):
         return _integer_means(sorted({int(v) for v in values}), max_seq_len)
     nums = sorted(float(v) for v in values)
     sums = {0.0}
@@ -90,6 +90,11 @@ def _means(values: frozenset, max_seq_len: int) -> frozenset | None:
         if len(sums) > MAX_MEAN_VALUES or len(means) > MAX_MEAN_VALUES:
             return None
     return frozenset(means) | frozenset({0})
+
+
+def _integral(values) -> bool:
+    """Whether every number among ``values`` is an integer (then means are exact)."""
+    return all(float(v).is_integer() for v in values if isinstance(v, numbers.Real))
 
 
 def _integer_means(ints: list[int], max_seq_len: int) -> frozenset | None:
@@ -140,29 +145,32 @@ class _Inferrer:
     def _map(self, node: Node) -> ValueInfo:
         inner = self._child(node, 0)
         if inner.values is None:
-            return ValueInfo(None, inner.may_be_none)
+            return ValueInfo(None, inner.may_be_none, inner.exact)
         values, none = _apply_all(node, node.f, ((v,) for v in inner.values))
-        return ValueInfo(frozenset(values), inner.may_be_none or none)
+        return ValueInfo(frozenset(values), inner.may_be_none or none, inner.exact)
 
     def _sequence_map(self, node: Node) -> ValueInfo:
         a, b = self._child(node, 0), self._child(node, 1)
         may_none = a.may_be_none or b.may_be_none
+        exact = a.exact and b.exact
         if a.values is None or b.values is None:
-            return ValueInfo(None, may_none)
+            return ValueInfo(None, may_none, exact)
         pairs = itertools.product(a.values, b.values)
         if node.children[0] == node.children[1]:
             pairs = ((v, v) for v in a.values)
         values, none = _apply_all(node, node.f, pairs)
-        return ValueInfo(frozenset(values), may_none or none)
+        return ValueInfo(frozenset(values), may_none or none, exact)
 
     _linear_sequence_map = _sequence_map
 
     def _tuple(self, node: Node) -> ValueInfo:
         parts = [self.info[c] for c in node.children]
         may_none = any(p.may_be_none for p in parts)
+        exact = all(p.exact for p in parts)
         if any(p.values is None for p in parts):
-            return ValueInfo(None, may_none)
-        return ValueInfo(frozenset(itertools.product(*(p.values for p in parts))), may_none)
+            return ValueInfo(None, may_none, exact)
+        values = frozenset(itertools.product(*(p.values for p in parts)))
+        return ValueInfo(values, may_none, exact)
 
     def _full(self, node: Node) -> ValueInfo:
         fill = node.params["fill"]
@@ -176,15 +184,17 @@ class _Inferrer:
         sop = self._child(node, 1)
         default = node.params["default"]
         can_be_empty = not self.diagonal[node.children[0]]
+        may_none = sop.may_be_none or (can_be_empty and default is None)
         if node.encoding == NUMERICAL:
             values = None if sop.values is None else _means(sop.values, self.n)
             if values is not None and can_be_empty and default is not None:
                 values = values | {default}
-            return ValueInfo(values, sop.may_be_none or (can_be_empty and default is None))
+            exact = sop.exact and sop.values is not None and _integral(sop.values)
+            return ValueInfo(values, may_none, exact)
         values = sop.values
         if values is not None and can_be_empty and default is not None:
             values = values | {default}
-        return ValueInfo(values, sop.may_be_none or (can_be_empty and default is None))
+        return ValueInfo(values, may_none, sop.exact)
 
     def _has_diagonal(self, node: Node) -> bool:
         """Whether the selector always selects each query's own position (so never empty)."""

@@ -85,6 +85,12 @@ class _Checker:
                 self.add(node, f"its function tells {clash} apart, but its numerical input "
                          f"{child!r} can hold either and the model sees only the number",
                          "make the function give equal results for equal numbers")
+            elif not info.exact and (v := _rounding_jump(node, info.values)) is not None:
+                self.add(node, f"its numerical input {child!r} holds means of non-integers, "
+                         "which the evaluator computes only up to float rounding, and the "
+                         f"function's result changes within that rounding of {v!r}",
+                         "round inside the function (e.g. round(x, 6)), compare with a "
+                         "margin, or average integers")
         elif node.encoding == NUMERICAL and info.may_be_none:
             self.add(node, f"its input {child!r} can be None, and a numerical Map of None is "
                      "None, which one number cannot hold", "give the Aggregate upstream a "
@@ -193,6 +199,31 @@ def _form_clash(f, values) -> str | None:
             return (f"{int(v)!r} ({kind_i} {out_i!r}) from {float(v)!r} "
                     f"({kind_f} {out_f!r})")
     return None
+
+
+ROUNDING = 1e-11  # relative: above a mean's float error, below the gaps between values
+
+
+def _rounding_jump(node: Node, values) -> float | None:
+    """A value near which the Map's result moves by more than rounding could, if any.
+
+    Means of non-integers are known only up to float rounding (the evaluator's sum depends on
+    the order of its terms), so the result at ``v`` must not change within ``ROUNDING`` of it:
+    exactly for a categorical result, within 1e-6 (relative) for a numerical one.
+    """
+    for v in sorted(values):
+        kind, at_v = _outcome(node.f, v)
+        for x in (v - ROUNDING * max(1.0, abs(v)), v + ROUNDING * max(1.0, abs(v))):
+            kind_x, at_x = _outcome(node.f, x)
+            if kind_x != kind or not _close(at_x, at_v, node.encoding == NUMERICAL):
+                return v
+    return None
+
+
+def _close(a, b, numerical: bool) -> bool:
+    if numerical and _is_number(a) and _is_number(b):
+        return abs(a - b) <= 1e-6 * max(1.0, abs(b))
+    return a == b
 
 
 def _none_selects(node: Node, info) -> str | None:

@@ -135,3 +135,26 @@ def test_means_of_integers_are_the_evaluators_floats():
     mean = rasp.numerical(rasp.Aggregate(prefix, values, default=0))
     _exact(rasp.Map(lambda x: x * 3 == 1, mean), {0, 1, 2}, 3)
     _exact(rasp.Map(lambda x: x == 2 / 3, mean), {0, 1, 2}, 3)
+
+
+def _mean_of_tenths() -> rasp.SOp:
+    prefix = rasp.Select(rasp.indices, rasp.indices, C.LEQ)
+    tenths = rasp.numerical(rasp.Map(lambda x: x / 10, rasp.tokens))
+    return rasp.numerical(rasp.Aggregate(prefix, tenths, default=0))
+
+
+@pytest.mark.parametrize(
+    "f", [lambda x: x > 0.15, lambda x: x], ids=["threshold_at_a_mean", "identity"]
+)
+def test_map_jumping_within_rounding_of_a_non_integer_mean_is_refused(f):
+    # The evaluator's mean of [0.1, 0.2] is 0.15000000000000002; the value set held 0.15, so
+    # x > 0.15 (or any categorical copy of the mean) was silently wrong.
+    program = rasp.Map(f, _mean_of_tenths())
+    with pytest.raises(UnsupportedExprError, match=f"{program.label}.*float rounding"):
+        compiling.compile_rasp_to_model(program, {0, 1, 2}, 3)
+
+
+def test_maps_of_non_integer_means_that_round_or_are_continuous_compile():
+    mean = _mean_of_tenths()
+    _exact(rasp.Map(lambda x: round(x, 6) > 0.15, mean), {0, 1, 2}, 3)
+    _exact(rasp.numerical(rasp.Map(lambda x: 3 * x - 1, mean)), {0, 1, 2}, 3)
