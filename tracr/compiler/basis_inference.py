@@ -17,9 +17,11 @@ select nothing and whose default is None, a Map that returns None, and everythin
 from __future__ import annotations
 
 import itertools
+import math
 import numbers
 import warnings
 from collections.abc import Callable, Hashable, Iterable
+from fractions import Fraction
 
 from tracr.compiler.nodes import (
     NUMERICAL,
@@ -72,15 +74,18 @@ def _apply_all(node: Node, f: Callable, args: Iterable[tuple]) -> tuple[set, boo
     return out, produced_none
 
 
-def _means(values: frozenset, max_seq_len: int) -> frozenset | None:
-    """Every mean of a multiset of 1..max_seq_len values (None when too many).
+def _means(values: frozenset, max_seq_len: int) -> tuple[frozenset | None, bool]:
+    """Every mean of a multiset of 1..max_seq_len values (None when too many), and whether
+    they are exactly the floats the evaluator computes.
 
     Only numbers are averaged: the evaluator raises on any other selected value, and
     validation reports a numerical Aggregate of non-numbers.
     """
     values = frozenset(v for v in values if isinstance(v, numbers.Real))
-    if _integral(values):
-        return _integer_means(sorted({int(v) for v in values}), max_seq_len)
+    scale = _exact_scale(values, max_seq_len)
+    if scale is not None:
+        scaled = sorted({int(Fraction(v) * scale) for v in values})
+        return _exact_means(scaled, scale, max_seq_len), True
     nums = sorted(float(v) for v in values)
     sums = {0.0}
     means: set[float] = set()
@@ -88,26 +93,37 @@ def _means(values: frozenset, max_seq_len: int) -> frozenset | None:
         sums = {round(s + v, 12) for s in sums for v in nums}
         means.update(round(s / m, 12) for s in sums)
         if len(sums) > MAX_MEAN_VALUES or len(means) > MAX_MEAN_VALUES:
-            return None
-    return frozenset(means) | frozenset({0})
+            return None, False
+    return frozenset(means) | frozenset({0}), False
 
 
-def _integral(values) -> bool:
-    """Whether every number among ``values`` is an integer (then means are exact)."""
-    return all(float(v).is_integer() for v in values if isinstance(v, numbers.Real))
+def _exact_scale(values, max_seq_len: int) -> int | None:
+    """A power of two ``2**k`` such that the evaluator's float sums are exact, or None.
+
+    Ints and floats are dyadic rationals: with every value a multiple of ``2**-k`` and every
+    sum of up to max_seq_len of them below ``2**53 * 2**-k`` in size, no float addition
+    rounds. Integers (k = 0), halves and quarters qualify; 0.1 does not.
+    """
+    if not all(isinstance(v, int | float) and math.isfinite(v) for v in values):
+        return None
+    fracs = [Fraction(v) for v in values]
+    scale = max((f.denominator for f in fracs), default=1)
+    largest = max((abs(f) for f in fracs), default=0)
+    return scale if largest * max_seq_len * scale < 2**53 else None
 
 
-def _integer_means(ints: list[int], max_seq_len: int) -> frozenset | None:
-    """Means of integers, exactly as the evaluator computes them.
+def _exact_means(scaled: list[int], scale: int, max_seq_len: int) -> frozenset | None:
+    """Means of ``v / scale`` for integers v, exactly as the evaluator computes them.
 
-    A sum of integers is exact, and ``sum / len`` is one correctly rounded division, so these
-    are the very floats the evaluator gives (1/3 stays 0.3333333333333333, not a rounded
-    0.333333333333 that a later ``x * 3 == 1`` would misjudge). For 0/1 values: every k/m.
+    The evaluator's sum is exact (``_exact_scale``) and ``sum / len`` is one correctly rounded
+    division, as is the integer division ``s / (m * scale)`` here: the very same float. So
+    1/3 stays 0.3333333333333333 (not a rounded 0.333333333333 that a later ``x * 3 == 1``
+    would misjudge). For 0/1 values: every k/m.
     """
     sums, means = {0}, {0}
     for m in range(1, max_seq_len + 1):
-        sums = {s + v for s in sums for v in ints}
-        means.update(s / m for s in sums)
+        sums = {s + v for s in sums for v in scaled}
+        means.update(s / (m * scale) for s in sums)
         if len(means) > MAX_MEAN_VALUES:
             return None
     return frozenset(means)
@@ -186,11 +202,10 @@ class _Inferrer:
         can_be_empty = not self.diagonal[node.children[0]]
         may_none = sop.may_be_none or (can_be_empty and default is None)
         if node.encoding == NUMERICAL:
-            values = None if sop.values is None else _means(sop.values, self.n)
+            values, exact = (None, False) if sop.values is None else _means(sop.values, self.n)
             if values is not None and can_be_empty and default is not None:
                 values = values | {default}
-            exact = sop.exact and sop.values is not None and _integral(sop.values)
-            return ValueInfo(values, may_none, exact)
+            return ValueInfo(values, may_none, sop.exact and exact)
         values = sop.values
         if values is not None and can_be_empty and default is not None:
             values = values | {default}

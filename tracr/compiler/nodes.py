@@ -94,8 +94,8 @@ class ValueInfo:
     ``values`` is the finite set of values it can take (None itself excluded), or None when
     the set is too large to enumerate (allowed only where nothing needs it). ``may_be_none``
     says whether the evaluator can give None at a real position. ``exact`` is False when the
-    values only approximate the evaluator's floats: means of non-integers, whose float sums
-    depend on the order of the terms, and everything computed from them.
+    values only approximate the evaluator's floats: means of values like 0.1, whose float sums
+    round (and depend on the order of the terms), and everything computed from them.
     """
 
     values: frozenset[Hashable] | None

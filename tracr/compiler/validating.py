@@ -86,8 +86,8 @@ class _Checker:
                          f"{child!r} can hold either and the model sees only the number",
                          "make the function give equal results for equal numbers")
             elif not info.exact and (v := _rounding_jump(node, info.values)) is not None:
-                self.add(node, f"its numerical input {child!r} holds means of non-integers, "
-                         "which the evaluator computes only up to float rounding, and the "
+                self.add(node, f"its numerical input {child!r} holds means that the evaluator "
+                         "computes only up to float rounding (of values like 0.1), and the "
                          f"function's result changes within that rounding of {v!r}",
                          "round inside the function (e.g. round(x, 6)), compare with a "
                          "margin, or average integers")
@@ -207,8 +207,8 @@ ROUNDING = 1e-11  # relative: above a mean's float error, below the gaps between
 def _rounding_jump(node: Node, values) -> float | None:
     """A value near which the Map's result moves by more than rounding could, if any.
 
-    Means of non-integers are known only up to float rounding (the evaluator's sum depends on
-    the order of its terms), so the result at ``v`` must not change within ``ROUNDING`` of it:
+    Means of values like 0.1 are known only up to float rounding (the evaluator's sum depends
+    on the order of its terms), so the result at ``v`` must not change within ``ROUNDING`` of it:
     exactly for a categorical result, within 1e-6 (relative) for a numerical one.
     """
     for v in sorted(values):

@@ -154,6 +154,15 @@ def test_map_jumping_within_rounding_of_a_non_integer_mean_is_refused(f):
         compiling.compile_rasp_to_model(program, {0, 1, 2}, 3)
 
 
+def test_means_of_halves_are_exact_too():
+    # Sums of halves and quarters never round, so their means are the evaluator's floats.
+    prefix = rasp.Select(rasp.indices, rasp.indices, C.LEQ)
+    halves = rasp.numerical(rasp.Map(lambda x: x / 2 - 0.25, rasp.tokens))
+    mean = rasp.numerical(rasp.Aggregate(prefix, halves, default=0))
+    _exact(rasp.Map(lambda x: x > 0.25, mean), {0, 1, 2}, 3)
+    _exact(rasp.Map(lambda x: x * 3 == 0.25, mean), {0, 1, 2}, 3)
+
+
 def test_maps_of_non_integer_means_that_round_or_are_continuous_compile():
     mean = _mean_of_tenths()
     _exact(rasp.Map(lambda x: round(x, 6) > 0.15, mean), {0, 1, 2}, 3)
