@@ -163,7 +163,8 @@ class _Builder:
             return q_space, k_space, None
         if node.params.get("composite"):
             return q_space, k_space, composite_table(node, q_space, k_space)
-        return q_space, k_space, total_predicate(pred)
+        table = _comparison_table(pred, q_space, k_space)
+        return q_space, k_space, total_predicate(pred) if table is None else table
 
     def _aggregate(self, node: Node) -> NodeBlocks:
         sel, sop = node.children
@@ -193,6 +194,29 @@ class _Builder:
         )
         return NodeBlocks(node.label, out_space, head=head, mlp=mlp,
                           extra_space=VectorSpaceWithBasis((scratch,)))
+
+
+_NUMPY_COMPARISONS = {
+    "EQ": np.equal, "NEQ": np.not_equal, "LT": np.less, "LEQ": np.less_equal,
+    "GT": np.greater, "GEQ": np.greater_equal,
+}
+
+
+def _comparison_table(pred, q_space, k_space) -> np.ndarray | None:
+    """A Comparison on numbers, vectorised (``LT`` is key < query); None where not possible.
+
+    Large selectors (sort keys at max_seq_len 64 take thousands of values) would otherwise
+    call the predicate millions of times.
+    """
+    op = _NUMPY_COMPARISONS.get(getattr(pred, "name", None))
+    if not isinstance(pred, rasp.Comparison) or op is None:
+        return None
+    q_values = [d.value for d in q_space.basis]
+    k_values = [d.value for d in k_space.basis]
+    if not all(isinstance(v, int | float) and abs(v) < 2**52 for v in q_values + k_values):
+        return None  # floats compare these exactly
+    keys, queries = np.asarray(k_values, dtype=float), np.asarray(q_values, dtype=float)
+    return op(keys[None, :], queries[:, None])
 
 
 def _part_values(space: VectorSpaceWithBasis, parts: tuple[str, ...], part: str) -> list:
