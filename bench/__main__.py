@@ -94,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
             print(table(rows[-1:], list(rows[-1])), flush=True) if len(rows) == 1 else None
     cols = [c for c in rows[0] if c != "exact_frac"]
     print(table(rows, cols))
-    path = write_json("compile", rows, {"sizes": sizes})
+    name = "compile" if names == list(lib_catalog.NAMES) else "compile_" + "_".join(names)[:60]
+    path = write_json(name, rows, {"sizes": sizes, "programs": names})
     bad = [r for r in rows if r["exact_frac"] < 1.0]
     print(f"\nwrote {path}; rows not 100% exact: {len(bad)}")
     return 1 if bad else 0
