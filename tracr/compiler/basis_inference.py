@@ -35,6 +35,7 @@ from tracr.errors import UnsupportedExprError
 from tracr.rasp import rasp
 
 MAX_MEAN_VALUES = 50_000
+MAX_MEAN_WORK = 2_000_000  # sums to try in one step of the enumeration (about a second)
 
 
 class ValueSetWarning(UserWarning):
@@ -90,6 +91,8 @@ def _means(values: frozenset, max_seq_len: int) -> tuple[frozenset | None, bool]
     sums = {0.0}
     means: set[float] = set()
     for m in range(1, max_seq_len + 1):
+        if len(sums) * len(nums) > MAX_MEAN_WORK:
+            return None, False
         sums = {round(s + v, 12) for s in sums for v in nums}
         means.update(round(s / m, 12) for s in sums)
         if len(sums) > MAX_MEAN_VALUES or len(means) > MAX_MEAN_VALUES:
@@ -122,6 +125,8 @@ def _exact_means(scaled: list[int], scale: int, max_seq_len: int) -> frozenset |
     """
     sums, means = {0}, {0}
     for m in range(1, max_seq_len + 1):
+        if len(sums) * len(scaled) > MAX_MEAN_WORK:
+            return None
         sums = {s + v for s in sums for v in scaled}
         means.update(s / (m * scale) for s in sums)
         if len(means) > MAX_MEAN_VALUES:
