@@ -85,6 +85,11 @@ def _unary(c) -> list[Fn]:
         Fn("ord(x[0]) % 4", lambda x: ord(x[0]) % 4, frozenset({STR}), INT),
         Fn("1 if x else 0", lambda x: 1 if x else 0, ALL, INT),
         Fn("-3 * x", lambda x: -3 * x, NUMS),
+        # Precision: tenths round in float sums; thresholds and equalities sit on means.
+        Fn("x / 10", lambda x: x / 10, NUMS, NUM),
+        Fn("x > 0.5", lambda x: x > 0.5, NUMS, INT),
+        Fn("x * 3 == 1", lambda x: x * 3 == 1, NUMS, INT),
+        Fn("round(x, 2)", lambda x: round(x, 2), NUMS, NUM),
     ]
 
 
@@ -317,12 +322,18 @@ class _Builder:
     def _numerical_aggregate(self, sel: _Var) -> _Var:
         numerical = [v for v in self.sops if rasp.is_numerical(v.expr)]
         if not numerical or self.chance(0.3):
-            # The frac_prevs pattern: a 0/1 indicator of a categorical SOp.
+            # The frac_prevs pattern, a 0/1 indicator of a categorical SOp, or other numbers
+            # (halves, tenths, negatives) whose means may round.
             src = self.pick_sop(numerical=False)
             c = self.rng.choice(self.vocab)
-            fn = Fn(f"1 if x == {c!r} else 0", lambda x: 1 if x == c else 0, ALL, INT)
+            fn = self.rng.choice([
+                Fn(f"1 if x == {c!r} else 0", lambda x: 1 if x == c else 0, ALL, INT),
+                Fn("x / 10", lambda x: x / 10, NUMS, NUM),
+                Fn("x / 2", lambda x: x / 2, NUMS, NUM),
+                Fn("1 - x", lambda x: 1 - x, NUMS, NUM),
+            ])
             expr = rasp.numerical(rasp.Map(fn, src.expr))
-            self.emit(expr, f"numerical(Map({fn}, {src.name}))", INT)
+            self.emit(expr, f"numerical(Map({fn}, {src.name}))", fn.gives)
         src = self.pick_sop(numerical=True)
         default = self.rng.choices([0, None, 1], weights=[7, 2, 1])[0]
         expr = rasp.numerical(rasp.Aggregate(sel.expr, src.expr, default=default))
