@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from tracr.errors import ModelInputError
+from tracr.model.batching import decode_batch, encode_batch
 from tracr.model.config import ModelConfig
 from tracr.model.encoders import InputEncoder, OutputEncoder
 from tracr.model.forward import ForwardTrace, Params, forward
@@ -70,22 +70,9 @@ class CompiledModel:
 
     def apply_batch(self, batch: Sequence[Sequence], pad: bool = True) -> ModelOutput:
         """Run many sequences at once; shorter ones are right-padded with PAD and masked."""
-        if isinstance(batch, str | bytes) or not isinstance(batch, Sequence) or not batch:
-            raise ModelInputError("apply_batch takes a non-empty list of token sequences")
-        seqs = [list(s) if isinstance(s, Sequence) and not isinstance(s, str) else s
-                for s in batch]
-        for s in seqs:
-            self.input_encoder.check(s)
-        width = max(len(s) for s in seqs)
-        if not pad and any(len(s) != width for s in seqs):
-            raise ModelInputError("sequences of one batch must have equal length")
-        pad_tok = self.input_encoder.pad_token
-        padded = [s + [pad_tok] * (width - len(s)) for s in seqs]
-        ids = np.asarray([self.input_encoder.encode(s) for s in padded])  # [B, T]
-        is_real = ids != self.input_encoder.encoding_map[pad_tok]  # [B, T]
-        trace = self.forward(ids, is_real)
-        decoded = [self._decode_row(trace.unembedded[i], padded[i], len(seqs[i]))
-                   for i in range(len(seqs))]
+        enc = encode_batch(self.input_encoder, batch, pad)
+        trace = self.forward(enc.ids, enc.key_is_real)
+        decoded = decode_batch(self.input_encoder, self.output_encoder, trace.unembedded, enc)
         return ModelOutput(
             decoded=decoded,
             unembedded=trace.unembedded,
@@ -95,15 +82,9 @@ class CompiledModel:
             attn_patterns=trace.attn_patterns,
             transformer_output=trace.transformer_output,
             input_embeddings=trace.input_embeddings,
-            lengths=[len(s) for s in seqs],
+            lengths=enc.lengths,
         )
 
     def forward(self, ids: np.ndarray, key_is_real: np.ndarray) -> ForwardTrace:
         """The raw forward pass on token ids [B, T]; see ``tracr.model.forward``."""
         return forward(self.params, self.model_config, self.unembedding, ids, key_is_real)
-
-    def _decode_row(self, unembedded: np.ndarray, tokens: list, length: int) -> list:
-        values = self.output_encoder.decode(unembedded[1:])
-        pad = self.input_encoder.pad_token
-        body = [pad if tok == pad else v for tok, v in zip(tokens[1:], values, strict=True)]
-        return [self.input_encoder.bos_token] + body[: length - 1]
