@@ -16,7 +16,7 @@ import dataclasses
 import itertools
 from collections.abc import Iterable, Sequence
 
-from tracr.compiler.nodes import CATEGORICAL, NUMERICAL, AnnotatedGraph, Node
+from tracr.compiler.nodes import CATEGORICAL, NUMERICAL, AnnotatedGraph, Node, total_predicate
 from tracr.errors import TracrError
 from tracr.rasp import rasp
 
@@ -142,9 +142,10 @@ class _Checker:
             culprit = _none_selects(node, self.g.info)
             if culprit:
                 self.add(node, f"when {culprit} is None the evaluator can still select there "
-                         "(through Not/Or), but a head cannot see a None value",
+                         "(through Not, Or or TRUE), but a head cannot see a None value",
                          f"make {culprit} never None (e.g. an Aggregate whose selector always "
-                         "selects), or combine it only with And")
+                         "selects), or combine it only with And, in comparisons other than "
+                         "TRUE")
 
     def _aggregate(self, node: Node) -> None:
         sel, sop = node.children
@@ -229,19 +230,23 @@ def _close(a, b, numerical: bool) -> bool:
 def _none_selects(node: Node, info) -> str | None:
     """A None-able SOp whose None can make the composite selector True, if any.
 
-    Every leaf reading a None value is False in the evaluator; the other leaves are treated as
+    The head selects nothing where a part of its key or query tuple is None. In the evaluator a
+    leaf reading a None value is what its predicate gives on None: False by the None rule, but
+    True for ``Comparison.TRUE``, which ignores its arguments. The other leaves are treated as
     free, so the check is conservative. Subsets of None-able SOps are tried together, since
-    under Not forcing more leaves False can make the formula True.
+    under Not forcing more leaves can make the formula True.
     """
     reads = node.params["leaf_reads"]
     formula = node.params["formula"]
+    on_none = {leaf: total_predicate(pred)(None, None)
+               for leaf, pred in node.params["leaf_preds"].items()}
     nullable = sorted({s for ks in reads.values() for s in ks if info[s].may_be_none})
     for r in range(1, len(nullable) + 1):
         for subset in itertools.combinations(nullable, r):
-            forced = {leaf for leaf, ks in reads.items() if set(ks) & set(subset)}
+            forced = {leaf: on_none[leaf] for leaf, ks in reads.items() if set(ks) & set(subset)}
             free = [leaf for leaf in reads if leaf not in forced]
             for bits in itertools.product((False, True), repeat=len(free)):
-                assign = dict.fromkeys(forced, False) | dict(zip(free, bits, strict=True))
+                assign = forced | dict(zip(free, bits, strict=True))
                 if formula(assign):
                     return ", ".join(repr(s) for s in subset)
     return None

@@ -183,3 +183,20 @@ def test_means_of_means_compile_in_seconds():
     assert time.perf_counter() - start < 10
     report = verifying.compare(model, mean, verifying.random_inputs({0, 1}, 6, 50))
     assert report.ok
+
+
+def test_composite_with_a_true_comparison_on_an_sop_that_can_be_none():
+    # TRUE selects even where its SOps are None, but a composite head cannot see a None part
+    # of its tuple: And(Select(tokens, maybe_none, TRUE), ...) selected nothing there. It is
+    # refused (or, should the compiler learn to drop such leaves, exact).
+    maybe_none = rasp.Map(lambda x: None if x == 2 else x, rasp.tokens)
+    everything = rasp.Select(rasp.tokens, maybe_none, C.TRUE)
+    for selector in (everything & everything,
+                     everything & rasp.Select(rasp.indices, rasp.indices, C.LEQ)):
+        program = rasp.Aggregate(selector, rasp.tokens)
+        try:
+            compiling.compile_rasp_to_model(program, {0, 2}, 3)
+        except UnsupportedExprError as exc:
+            assert f"'{selector.label}'" in str(exc) and "None" in str(exc)
+            continue
+        _exact(program, {0, 2}, 3)
