@@ -91,7 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     for v, n in sizes:
         for name in names:
             rows.append(measure(name, v, n, fresh=not args.no_fresh))
-            print(table(rows[-1:], list(rows[-1])), flush=True) if len(rows) == 1 else None
+            row = rows[-1]
+            print(f"{name} {v}x{n}: {row['layers']} layers, d_model {row['d_model']}, "
+                  f"warm {row['compile_warm_s']} s, exact {row['exact']}", flush=True)
     cols = [c for c in rows[0] if c != "exact_frac"]
     print(table(rows, cols))
     name = "compile" if names == list(lib_catalog.NAMES) else "compile_" + "_".join(names)[:60]
