@@ -23,13 +23,7 @@ examples:
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "compile",
-        help=HELP,
-        description=HELP.capitalize() + ".",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = sources.new_parser(subparsers, "compile", HELP, EPILOG)
     p.add_argument("source", metavar="SOURCE", help="the program: see below")
     sources.add_compile_options(p)
     p.add_argument(

@@ -16,13 +16,7 @@ examples:
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "report",
-        help=HELP,
-        description=HELP.capitalize() + ".",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = sources.new_parser(subparsers, "report", HELP, EPILOG)
     p.add_argument("source", metavar="MODEL_OR_SOURCE",
                    help="a .safetensors model, or a source as for 'tracr compile'")
     p.add_argument("tokens", nargs="+", metavar="TOKEN", help="the input (BOS is added)")

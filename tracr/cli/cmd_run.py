@@ -27,13 +27,7 @@ BATCH = 256
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "run",
-        help=HELP,
-        description=HELP.capitalize() + ".",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = sources.new_parser(subparsers, "run", HELP, EPILOG)
     p.add_argument(
         "source",
         metavar="MODEL_OR_SOURCE",

@@ -16,13 +16,7 @@ examples:
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "show",
-        help=HELP,
-        description=HELP.capitalize() + ".",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = sources.new_parser(subparsers, "show", HELP, EPILOG)
     p.add_argument(
         "source",
         metavar="SOURCE_OR_MODEL",

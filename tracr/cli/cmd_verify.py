@@ -31,13 +31,7 @@ examples:
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "verify",
-        help=HELP,
-        description=HELP.capitalize() + ".",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = sources.new_parser(subparsers, "verify", HELP, EPILOG)
     p.add_argument("source", metavar="SOURCE", help="the program, as for 'tracr compile'")
     p.add_argument(
         "--model",

@@ -245,3 +245,14 @@ def model_or_compile(spec: str, args: argparse.Namespace) -> Any:
         )
         return load_model(spec)
     return compile_program(load_program(spec, args.name, args.max_seq_len), args)
+
+
+def new_parser(subparsers, name: str, help_text: str, epilog: str) -> argparse.ArgumentParser:
+    """A subcommand's parser: one-line help, the same sentence as description, examples."""
+    return subparsers.add_parser(
+        name,
+        help=help_text,
+        description=help_text.capitalize() + ".",
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
