@@ -123,7 +123,7 @@ def _exact_means(scaled: list[int], scale: int, max_seq_len: int) -> frozenset |
     1/3 stays 0.3333333333333333 (not a rounded 0.333333333333 that a later ``x * 3 == 1``
     would misjudge). For 0/1 values: every k/m.
     """
-    sums, means = {0}, {0}
+    sums, means = {0}, set()
     for m in range(1, max_seq_len + 1):
         if len(sums) * len(scaled) > MAX_MEAN_WORK:
             return None
@@ -131,7 +131,7 @@ def _exact_means(scaled: list[int], scale: int, max_seq_len: int) -> frozenset |
         means.update(s / (m * scale) for s in sums)
         if len(means) > MAX_MEAN_VALUES:
             return None
-    return frozenset(means)
+    return frozenset(means) | frozenset({0})  # the default; a mean 0.0 shows as such
 
 
 class _Inferrer:
