@@ -141,6 +141,7 @@ class _Inferrer:
         self.n = max_seq_len
         self.info: dict[str, ValueInfo] = {}
         self.diagonal: dict[str, bool] = {}  # selector -> always selects the query itself
+        self.consumers = graph.consumers()
 
     def run(self) -> dict[str, ValueInfo]:
         for label in self.graph.order:
@@ -176,6 +177,10 @@ class _Inferrer:
         exact = a.exact and b.exact
         if a.values is None or b.values is None:
             return ValueInfo(None, may_none, exact)
+        if self._linear_and_unread(node):
+            # a*x + b*y of numbers is never None and never raises; its value set (the product
+            # of two sets of fractions: millions at max_seq_len 64) matters only to a reader.
+            return ValueInfo(None, may_none, exact)
         pairs = itertools.product(a.values, b.values)
         if node.children[0] == node.children[1]:
             pairs = ((v, v) for v in a.values)
@@ -183,6 +188,19 @@ class _Inferrer:
         return ValueInfo(frozenset(values), may_none or none, exact)
 
     _linear_sequence_map = _sequence_map
+
+    def _linear_and_unread(self, node: Node) -> bool:
+        numeric = all(self.graph[c].encoding == NUMERICAL for c in node.children)
+        return (node.kind == "linear_sequence_map" and numeric and node.encoding == NUMERICAL
+                and not self._values_read(node.label))
+
+    def _values_read(self, label: str) -> bool:
+        """Whether some expression needs this SOp's value set (an MLP or a head reading it)."""
+        for consumer in self.consumers[label]:
+            kind = self.graph[consumer].kind
+            if kind != "aggregate" or self._values_read(consumer):
+                return True
+        return False
 
     def _tuple(self, node: Node) -> ValueInfo:
         parts = [self.info[c] for c in node.children]
