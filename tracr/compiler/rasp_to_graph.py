@@ -135,13 +135,7 @@ def trace(program) -> Graph:
         seen.add(id(expr))
         stack.append((expr, True))
         stack.extend((c, False) for c in reversed(_children(expr)) if id(c) not in seen)
-    _check_unique_labels(nodes, order)
     return fuse_maps(Graph(nodes=nodes, order=tuple(order), output=_label(program)))
-
-
-def _check_unique_labels(nodes: dict, order: list) -> None:
-    if len(order) != len(set(order)):
-        raise UnsupportedExprError("two different expressions share one label")
 
 
 def _compose(outer: Callable, inner: Callable) -> Callable:

@@ -9,7 +9,7 @@ depth) and constant selectors:
   (likewise the queries), and the boolean combination of the leaf predicates becomes one
   predicate on tuples. When every leaf reads the same key SOp and the same query SOp, no tuple
   is needed and the selector costs nothing beyond one head.
-* a tuple SOp of m > 1 parts costs one MLP (see ``chamber.categorical_mlp.tuple_mlp``): hidden
+* a tuple SOp of m > 1 parts costs one MLP (see ``chamber.categorical_mlp.product_mlp``): hidden
   width = the product of the parts' value counts, and a layer when the parts are not ready.
 * ``ConstantSelector(matrix)`` becomes a predicate on ``(indices, indices)``.
 

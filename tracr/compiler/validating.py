@@ -22,7 +22,7 @@ from tracr.rasp import rasp
 
 
 def _is_number(v) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) or isinstance(v, bool)
+    return isinstance(v, int | float)  # bool is an int
 
 
 @dataclasses.dataclass(frozen=True)
