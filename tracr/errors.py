@@ -67,3 +67,7 @@ class MissingDependencyError(TracrError, ImportError):
 
 class FrontendError(TracrError, SyntaxError):
     """RASP source text could not be parsed or resolved (carries file, line and column)."""
+
+
+class CompressionError(TracrError, ValueError):
+    """``tracr.compress`` was asked for something it cannot do (a bad size, a bad domain)."""
