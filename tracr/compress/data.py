@@ -36,6 +36,7 @@ class Examples:
     real: np.ndarray  # [N, T] bool
     scored: np.ndarray  # [N, T] bool
     layer_outputs: np.ndarray  # [N, 2 * n_layers, T, D]
+    residuals: np.ndarray  # [N, 1 + 2 * n_layers, T, D]: the stream before and after each
     unembedded: np.ndarray  # [N, T, n_out]
     decoded: list[list]
 
@@ -84,6 +85,7 @@ def examples(model: CompiledModel, inputs: list[list]) -> Examples:
         real=batch.key_is_real,
         scored=scored,
         layer_outputs=np.stack(trace.layer_outputs, axis=1),
+        residuals=np.stack([trace.input_embeddings, *trace.residuals], axis=1),
         unembedded=trace.unembedded,
         decoded=[row[: len(s)] for row, s in zip(decoded, inputs, strict=True)],
     )

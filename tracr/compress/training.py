@@ -45,6 +45,7 @@ class TrainConfig:
     held_out: int = 1000
     eval_every: int = 50
     logit_scale: float = 10.0  # cross-entropy on logit_scale * output (see the module doc)
+    init: str = "pca"  # initial w: "pca" or "random" (see initial_w)
     threads: int = 1  # torch threads while training (small matrices: more threads only wait)
 
 
@@ -115,7 +116,7 @@ when ``stream`` is a terminal).
     init_rng, train_rng, test_rng, batch_rng = rng.spawn(4)
     train = data.examples(model, data.draw_inputs(model, train_rng, config.pool_size, domain, sample))
     test = data.examples(model, data.draw_inputs(model, test_rng, config.held_out, domain, sample))
-    w0 = initial_w(init_rng, embedding_size, model.model_config.d_model)
+    w0 = initial_w(init_rng, embedding_size, train, config.init)
     start = time.monotonic()
     stream = stream or sys.stderr
     if quiet is None:  # draw only on a terminal: logs and captured output stay clean
@@ -151,10 +152,19 @@ def _config(model: CompiledModel, embedding_size: int, options: dict) -> TrainCo
     return TrainConfig(**options)
 
 
-def initial_w(rng: np.random.Generator, k: int, d: int) -> np.ndarray:
-    """A random ``w`` [k, d] with orthonormal rows (so ``w.T @ w`` is a projection)."""
-    q, _ = np.linalg.qr(rng.standard_normal((d, k)))  # [D, K]
-    return q.T.copy()
+def initial_w(rng: np.random.Generator, k: int, train: data.Examples, init: str) -> np.ndarray:
+    """``w`` [k, d] with orthonormal rows (so ``w.T @ w`` is a projection): the k principal
+    directions of the compiled model's residual stream on the training inputs (``"pca"``,
+    the best linear reconstruction of the stream), or random ones (``"random"``)."""
+    d = train.residuals.shape[-1]
+    if init == "random":
+        q, _ = np.linalg.qr(rng.standard_normal((d, k)))  # [D, K]
+        return q.T.copy()
+    if init != "pca":
+        raise CompressionError(f"init {init!r} must be 'pca' or 'random'")
+    x = train.residuals.transpose(0, 2, 1, 3)[train.real].reshape(-1, d)  # [N*T*S, D]
+    _, vectors = np.linalg.eigh(x.T @ x)  # ascending eigenvalues
+    return vectors[:, ::-1][:, :k].T.copy()
 
 
 def held_out_accuracy(
