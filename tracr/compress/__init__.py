@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from tracr.compress.files import load, save
 from tracr.compress.model import CompressedModel
-from tracr.compress.training import CompressionResult, Step, TrainConfig, compress
 from tracr.compress.sweep import sweep
+from tracr.compress.training import CompressionResult, Step, TrainConfig, compress
 
 __all__ = [
     "CompressedModel", "CompressionResult", "Step", "TrainConfig", "compress", "load", "save",

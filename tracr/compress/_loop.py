@@ -44,8 +44,7 @@ class _Targets:
             layer_outputs=torch.as_tensor(ex.layer_outputs, dtype=torch.float32),
             unembedded=u,
             cls=u.argmax(-1) if has_values else torch.zeros(u.shape[:2], dtype=torch.long),
-            none=(u.amax(-1) if has_values else torch.zeros(u.shape[:2]))
-            <= data.none_threshold(),
+            none=(u.amax(-1) if has_values else torch.zeros(u.shape[:2])) <= data.none_threshold(),
         )
 
     def take(self, idx: np.ndarray) -> _Targets:
@@ -163,10 +162,14 @@ def _weights_of(inner) -> dict:
         "pos_embed": {"embeddings": np64(inner.pos_embed.weight)},
     }
     for i, block in enumerate(inner.blocks):
-        for sub, names in (("attn", ("query", "key", "value", "linear")), ("mlp", ("linear_1", "linear_2"))):
+        for sub, names in (
+            ("attn", ("query", "key", "value", "linear")),
+            ("mlp", ("linear_1", "linear_2")),
+        ):
             for name in names:
                 lin = getattr(getattr(block, sub), name)
                 params[f"transformer/layer_{i}/{sub}/{name}"] = {
-                    "w": np64(lin.weight).T.copy(), "b": np64(lin.bias)
+                    "w": np64(lin.weight).T.copy(),
+                    "b": np64(lin.bias),
                 }
     return {"params": params, "unembedding": np64(inner.unembedding)}

@@ -55,7 +55,9 @@ class CompressedTorchModel(nn.Module):
         self.w = nn.Parameter(w.to(dtype=inner.unembedding.dtype, device=inner.unembedding.device))
         self.decompress_every_layer = decompress_every_layer
 
-    def forward(self, ids: torch.Tensor, key_is_real: torch.Tensor | None = None) -> CompressedTrace:
+    def forward(
+        self, ids: torch.Tensor, key_is_real: torch.Tensor | None = None
+    ) -> CompressedTrace:
         inner, w = self.inner, self.w  # w: [K, D]
         _, t = ids.shape
         if key_is_real is None:

@@ -68,8 +68,7 @@ def from_bytes(blob: bytes) -> CompressedModel:
         raise ModelFormatError(f"malformed 'compression' metadata ({e})") from e
     if w.shape != (size, compiled.model_config.d_model):
         raise ModelFormatError(
-            f"{W!r} has shape {list(w.shape)}, expected [{size}, "
-            f"{compiled.model_config.d_model}]"
+            f"{W!r} has shape {list(w.shape)}, expected [{size}, {compiled.model_config.d_model}]"
         )
     return CompressedModel(compiled, w, decompress)
 

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from tracr.errors import CompressionError
-from tracr.model import CompiledModel, ModelConfig, ModelOutput, batching
+from tracr.model import CompiledModel, ModelOutput, batching
 from tracr.model import forward as fwd
 
 LABEL = "compressed"  # residual labels of a folded model: compressed:0, compressed:1, ...

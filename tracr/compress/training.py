@@ -8,12 +8,13 @@
 
 The loss is the output loss (cross-entropy of ``logit_scale`` times the categorical output
 at the positions whose value is not None, squared error towards zero where it is; squared
-error for a numerical output) plus ``reconstruction_weight`` times the reconstruction loss: the squared error of
-every sublayer's write, read back in the original basis, against the compiled model's output
-of that sublayer, at every real position. A compiled model's categorical output is one-hot
-(1 for the value, 0 elsewhere), so the cross-entropy of the raw output would be about 0.9 at
-the compiled model itself and would pull ``w`` away from it; scaled by 10 it is below 1e-3. The compiled weights stay frozen unless
-``train_compiled``. Training stops as soon as every held-out position decodes exactly.
+error for a numerical output) plus ``reconstruction_weight`` times the reconstruction loss:
+the squared error of every sublayer's write, read back in the original basis, against the
+compiled model's output of that sublayer, at every real position. A compiled model's
+categorical output is one-hot (1 for the value, 0 elsewhere), so the cross-entropy of the raw
+output would be about 0.9 at the compiled model itself and would pull ``w`` away from it; scaled by 10 it is below 1e-3.
+The compiled weights stay frozen unless ``train_compiled``. Training stops as soon as every
+held-out position decodes exactly.
 """
 
 from __future__ import annotations
@@ -107,14 +108,16 @@ def compress(
     is reproducible (on CPU, bit for bit). ``options`` are the fields of ``TrainConfig``:
     ``steps``, ``batch_size``, ``lr``, ``reconstruction_weight``, ``train_compiled`` (train
     the compiled weights too), ``decompress_every_layer``, ``pool_size`` (training inputs),
-    ``held_out`` (measuring inputs), ``eval_every``, ``logit_scale``, ``threads``. A progress line with the loss
-    and accuracies goes to ``stream`` (stderr) unless ``quiet`` (by default it is drawn only
-when ``stream`` is a terminal).
+    ``held_out`` (measuring inputs), ``eval_every``, ``logit_scale``, ``init``, ``threads``.
+    A progress line with the loss and accuracies goes to ``stream`` (stderr) unless ``quiet``
+    (by default it is drawn only when ``stream`` is a terminal).
     """
     config = _config(model, embedding_size, options)
     rng = np.random.default_rng(seed)
     init_rng, train_rng, test_rng, batch_rng = rng.spawn(4)
-    train = data.examples(model, data.draw_inputs(model, train_rng, config.pool_size, domain, sample))
+    train = data.examples(
+        model, data.draw_inputs(model, train_rng, config.pool_size, domain, sample)
+    )
     test = data.examples(model, data.draw_inputs(model, test_rng, config.held_out, domain, sample))
     w0 = initial_w(init_rng, embedding_size, train, config.init)
     start = time.monotonic()
