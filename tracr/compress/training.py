@@ -12,9 +12,9 @@ error for a numerical output) plus ``reconstruction_weight`` times the reconstru
 the squared error of every sublayer's write, read back in the original basis, against the
 compiled model's output of that sublayer, at every real position. A compiled model's
 categorical output is one-hot (1 for the value, 0 elsewhere), so the cross-entropy of the raw
-output would be about 0.9 at the compiled model itself and would pull ``w`` away from it; scaled by 10 it is below 1e-3.
-The compiled weights stay frozen unless ``train_compiled``. Training stops as soon as every
-held-out position decodes exactly.
+output would be about 0.9 at the compiled model itself and would pull ``w`` away from it;
+scaled by 10 it is below 1e-3. The compiled weights stay frozen unless ``train_compiled``.
+Training stops as soon as every held-out position decodes exactly.
 """
 
 from __future__ import annotations
