@@ -33,7 +33,7 @@ def register(subparsers) -> None:
     )  # fmt: skip
     p.add_argument("-o", "--output", metavar="FILE", help="default: STEM.kK.safetensors")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--steps", type=int, metavar="N", help="optimiser steps (default 4000)")
+    p.add_argument("--steps", type=int, metavar="N", help="optimiser steps (default 3000)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
         "--train-compiled", action="store_true", help="fine-tune the compiled weights too"

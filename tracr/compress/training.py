@@ -36,9 +36,9 @@ from tracr.model import CompiledModel
 class TrainConfig:
     """Every knob of ``compress`` (see its docstring)."""
 
-    steps: int = 4000
-    batch_size: int = 64
-    lr: float = 0.02
+    steps: int = 3000
+    batch_size: int = 512
+    lr: float = 0.01
     reconstruction_weight: float = 1.0
     train_compiled: bool = False
     decompress_every_layer: bool = False
