@@ -139,3 +139,20 @@ def test_pictures_refuse_bad_paths_and_empty_sweeps(compressed):
         plots.overlap_heatmap(compressed, path="w.txt")
     with pytest.raises(CompressionError, match="needs at least one CompressionResult"):
         plots.accuracy_curve([])
+
+
+@pytest.mark.slow
+def test_compression_study_example_writes_its_pictures(tmp_path, capsys):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "compression_study.py"
+    spec = importlib.util.spec_from_file_location("compression_study", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main([str(tmp_path), "--programs", "frac_prevs", "--sizes", "2,3", "--steps", "5"])
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert "frac_prevs_accuracy.png" in names
+    assert any(n.startswith("frac_prevs_overlap_k") for n in names)
+    assert any(n.startswith("frac_prevs_norms_k") for n in names)
+    assert "embedding_size   2:" in capsys.readouterr().out
