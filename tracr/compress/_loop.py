@@ -54,17 +54,7 @@ class _Targets:
         return _Targets(*(getattr(self, f.name)[i] for f in dataclasses.fields(self)))
 
 
-def train(*args, **kwargs) -> tuple[CompressedModel, list[Step], bool]:
-    """``_train`` with torch limited to ``config.threads`` threads."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(args[5].threads)
-    try:
-        return _train(*args, **kwargs)
-    finally:
-        torch.set_num_threads(threads)
-
-
-def _train(
+def train(
     compiled: CompiledModel,
     w0: np.ndarray,
     train_ex: data.Examples,
@@ -74,8 +64,18 @@ def _train(
     rng: np.random.Generator,
     bar,
 ) -> tuple[CompressedModel, list[Step], bool]:
-    """Adam on ``w`` (and the compiled weights with ``train_compiled``); keeps the state with
-    the best held-out accuracy and stops when it is 1."""
+    """Adam on ``w`` (and the compiled weights with ``train_compiled``), with torch limited
+    to ``config.threads`` threads; keeps the state with the best held-out accuracy and stops
+    when it is 1. Returns (model, history, stopped early)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(config.threads)
+    try:
+        return _train(compiled, w0, train_ex, test_ex, values, config, rng, bar)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _train(compiled, w0, train_ex, test_ex, values, config, rng, bar):
     tm = CompressedModel(compiled, w0, config.decompress_every_layer).to_torch(torch.float32)
     tm.train()
     tm.inner.requires_grad_(config.train_compiled)
