@@ -29,7 +29,6 @@ class _Targets:
     real: torch.Tensor  # [N, T]
     scored: torch.Tensor  # [N, T]
     layer_outputs: torch.Tensor  # [N, S, T, D]
-    reads: torch.Tensor  # [N, S, T, D] the stream each sublayer reads
     unembedded: torch.Tensor  # [N, T, n_out]
     cls: torch.Tensor  # [N, T] argmax of the target output
     none: torch.Tensor  # [N, T] the target decodes as None (categorical only)
@@ -43,7 +42,6 @@ class _Targets:
             real=torch.as_tensor(ex.real),
             scored=torch.as_tensor(ex.scored),
             layer_outputs=torch.as_tensor(ex.layer_outputs, dtype=torch.float32),
-            reads=torch.as_tensor(ex.residuals[:, :-1], dtype=torch.float32),
             unembedded=u,
             cls=u.argmax(-1) if has_values else torch.zeros(u.shape[:2], dtype=torch.long),
             none=(u.amax(-1) if has_values else torch.zeros(u.shape[:2])) <= data.none_threshold(),
@@ -90,8 +88,6 @@ def _train(compiled, w0, train_ex, test_ex, values, config, rng, bar):
         trace = tm(batch.ids, batch.real)
         out_loss, recon = _losses(trace, batch, categorical, config.logit_scale)
         loss = out_loss + config.reconstruction_weight * recon
-        if config.read_weight:
-            loss = loss + config.read_weight * _read_loss(tm, trace, batch)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -127,23 +123,6 @@ def _losses(
     ce = F.cross_entropy(scale * u[valued], t.cls[valued], reduction="sum")
     zero = (u[empty] ** 2).sum()  # a None output is the zero vector
     return (ce + zero) / n, recon
-
-
-def _read_loss(tm: CompressedTorchModel, trace: CompressedTrace, t: _Targets) -> torch.Tensor:
-    """Squared error of what each sublayer computes from its read before any non-linearity
-    (queries, keys, values; the MLP's hidden pre-activations), at every real position."""
-    real = t.real.float()[..., None]  # [B, T, 1]
-    total = torch.zeros(())
-    for s, read in enumerate(trace.reads):
-        block = tm.inner.blocks[s // 2]
-        layers = (
-            (block.attn.query, block.attn.key, block.attn.value)
-            if s % 2 == 0
-            else (block.mlp.linear_1,)
-        )
-        diff = (read - t.reads[:, s]) * real  # [B, T, D]
-        total = total + sum(((diff @ lin.weight.T) ** 2).sum() for lin in layers)
-    return total / (real.sum() * len(trace.reads)).clamp(min=1)
 
 
 def _correct(u: torch.Tensor, t: _Targets, values: torch.Tensor | None) -> float:

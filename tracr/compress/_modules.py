@@ -40,7 +40,6 @@ class CompressedTrace:
     attn_patterns: list[torch.Tensor]  # n_layers of [B, H, T, T]
     transformer_output: torch.Tensor  # [B, T, K]
     unembedded: torch.Tensor  # [B, T, n_out]
-    reads: list[torch.Tensor] = dataclasses.field(default_factory=list)  # [B, T, D] per sublayer
 
 
 class CompressedTorchModel(nn.Module):
@@ -71,7 +70,6 @@ class CompressedTorchModel(nn.Module):
                 if self.decompress_every_layer:
                     c = c @ w @ w.T  # [B, T, K]
                 x = c @ w  # read: [B, T, D]
-                trace.reads.append(x)
                 if sub == "attn":
                     out, logits, pattern = block.attn(x, mask)
                     trace.attn_logits.append(logits)

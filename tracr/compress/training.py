@@ -40,7 +40,6 @@ class TrainConfig:
     batch_size: int = 512
     lr: float = 0.01
     reconstruction_weight: float = 1.0
-    read_weight: float = 0.0  # extra loss on what each sublayer computes from its read
     train_compiled: bool = False
     decompress_every_layer: bool = False
     pool_size: int = 2048
