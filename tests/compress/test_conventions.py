@@ -146,6 +146,16 @@ def test_torch_module_equals_the_numpy_compressed_model(request, name, decompres
     np.testing.assert_allclose(trace.unembedded.numpy(), want.unembedded, atol=1e-9)
 
 
+def test_torch_module_apply_decodes_like_the_numpy_model(reverse_model):
+    cm = CompressedModel(reverse_model, np.eye(reverse_model.model_config.d_model)[:-2])
+    tm = cm.to_torch()
+    batch = [["BOS", 3, 1, 2], ["BOS", 2]]
+    assert tm.apply_batch(batch).decoded == cm.apply_batch(batch).decoded
+    assert tm.apply(["BOS", 1, 2]).decoded == cm.apply(["BOS", 1, 2]).decoded
+    identity = CompressedModel(reverse_model, np.eye(reverse_model.model_config.d_model))
+    assert identity.to_torch().apply(["BOS", 1, 2, 3]).decoded == ["BOS", 3, 2, 1]
+
+
 def test_transformer_lens_export_equals_the_torch_compressed_model(reverse_model):
     import torch
 

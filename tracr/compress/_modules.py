@@ -83,3 +83,33 @@ class CompressedTorchModel(nn.Module):
         trace.transformer_output = c
         trace.unembedded = (c @ w) @ inner.unembedding  # [B, T, n_out]
         return trace
+
+    def apply(self, tokens):
+        """Like ``CompressedModel.apply``: one sequence starting with BOS (numpy outputs)."""
+        out = self.apply_batch([tokens], pad=False)
+        out.decoded = out.decoded[0]
+        return out
+
+    def apply_batch(self, batch, pad: bool = True):
+        """Like ``CompressedModel.apply_batch``, computed by this module."""
+        from tracr.model import ModelOutput, batching
+
+        compiled = self.inner.compiled
+        enc = batching.encode_batch(compiled.input_encoder, batch, pad)
+        device = self.w.device
+        with torch.no_grad():
+            trace = self(torch.as_tensor(enc.ids, device=device),
+                         torch.as_tensor(enc.key_is_real, device=device))  # fmt: skip
+        arrays = {
+            f.name: _numpy(getattr(trace, f.name)) for f in dataclasses.fields(CompressedTrace)
+        }
+        decoded = batching.decode_batch(
+            compiled.input_encoder, compiled.output_encoder, arrays["unembedded"], enc
+        )
+        return ModelOutput(decoded=decoded, lengths=enc.lengths, **arrays)
+
+
+def _numpy(x):
+    if isinstance(x, list):
+        return [_numpy(i) for i in x]
+    return x.detach().cpu().numpy()
