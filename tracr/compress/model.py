@@ -30,7 +30,7 @@ from tracr.model import forward as fwd
 LABEL = "compressed"  # residual labels of a folded model: compressed:0, compressed:1, ...
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class CompressedModel:
     """``compiled`` (maybe fine-tuned) read and written through ``w`` [embedding_size, d_model].
 
