@@ -81,7 +81,8 @@ def test_width_head_writes_one_over_w_plus_one():
     q_space = VectorSpaceWithBasis.from_values("q", range(n + 1))
     c = attention.default_coldness(n)
     head = attention.width_head(q_space, k_space, operator.lt, ONE, BOS, SCRATCH, c)
-    got = head.apply(stream(n, list(range(n)), q_space, k_space)).magnitudes[:, 0]
+    got = head.apply(stream(n, list(range(n)), q_space, k_space)).project([SCRATCH]).magnitudes
+    got = got[:, 0]
     np.testing.assert_allclose(got[1:], [1 / (w + 1) for w in range(n)], rtol=1e-12, atol=0)
     assert got[0] == pytest.approx(1.0, abs=1e-12)  # BOS attends to itself; the MLP silences it
 
