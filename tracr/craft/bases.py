@@ -14,7 +14,7 @@ import numbers
 import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
@@ -28,8 +28,8 @@ class BasisError(TracrError, ValueError):
 _DIGITS = re.compile(r"(\d+)")
 
 # The reference's type aliases: a direction's name, and the value of a one-hot direction.
-Name = Union[int, str]
-Value = Union[int, float, bool, str, tuple, None]
+Name = int | str
+Value = int | float | bool | str | tuple | None
 
 
 class DirectionSet(frozenset):
@@ -201,7 +201,7 @@ class VectorInBasis:
         if got != len(directions):
             raise BasisError(f"{got} magnitudes for {len(directions)} basis directions")
         keys = [d.sort_key() for d in directions]
-        if any(a > b for a, b in zip(keys, keys[1:])):
+        if any(a > b for a, b in zip(keys, keys[1:], strict=False)):
             order = sorted(range(len(directions)), key=keys.__getitem__)
             directions = tuple(directions[i] for i in order)
             self.magnitudes = np.take(self.magnitudes, order, axis=-1)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import abc
 import dataclasses
 from collections.abc import Iterator, Sequence
-from typing import Union
 
 import numpy as np
 
@@ -194,7 +193,7 @@ class MLP(Block):
 
 
 # The blocks of one sublayer (the reference's name).
-HalfLayerBlock = Union[MLP, AttentionHead, MultiAttentionHead]
+HalfLayerBlock = MLP | AttentionHead | MultiAttentionHead
 
 
 @dataclasses.dataclass

@@ -1,4 +1,4 @@
-"""SelectorWidth = width_head (writes 1/(w+1)) + map_numerical_mlp (1/(w+1) -> w), end to end.
+"""SelectorWidth = width_head (writes 1/(w+1)) + discretising_mlp (1/(w+1) -> w), end to end.
 
 Regression (SPEC 5): the reference's fixed MLP sharpness broke every width above 10.
 """
@@ -32,7 +32,7 @@ def selector_width(q_space, k_space, pred, n: int, numerical: bool, causal: bool
         out = VectorSpaceWithBasis((BasisDirection("w"),))
     else:
         out = VectorSpaceWithBasis.from_values("w", range(n + 1))
-    mlp = numerical_mlp.map_numerical_mlp(
+    mlp = numerical_mlp.discretising_mlp(
         VectorSpaceWithBasis((SCRATCH,)), out, width_of, [1.0 / (w + 1) for w in range(n + 1)],
         ONE, BOS, "w__hidden", numerical_output=numerical,
     )  # fmt: skip
@@ -125,7 +125,7 @@ def test_float32_weights_keep_the_categorical_width_decodable():
     n = 256
     values = [1.0 / (w + 1) for w in range(n + 1)]
     out = VectorSpaceWithBasis.from_values("w", range(n + 1))
-    mlp = numerical_mlp.map_numerical_mlp(
+    mlp = numerical_mlp.discretising_mlp(
         VectorSpaceWithBasis((SCRATCH,)), out, width_of, values, ONE, BOS, "h", False
     )
     space = mlp.fst.input_space  # one, bos, scratch
