@@ -20,6 +20,7 @@ Rules the compiler must reproduce:
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -31,6 +32,12 @@ from tracr.rasp.comparison import Comparison
 from tracr.rasp.traversal import topological_sort
 
 Matrix = list[list[bool]]
+
+# The reference's names for what evaluation returns.
+Value = Any  # one position's value: a token, a number, a bool, None, ...
+NumericValue = int | float
+SOpValue = list[Value]
+SelectorValue = list[list[bool]]  # [query][key]
 
 
 class _Context:
@@ -47,7 +54,8 @@ class _Context:
 
 
 def evaluate(expr: RASPExpr, xs: Sequence[Any]) -> list[Any]:
-    """Evaluate ``expr`` on the input sequence ``xs`` (a list or a tuple)."""
+    """Evaluate ``expr`` on the input sequence ``xs`` (any sequence; a ``str`` is one token
+    per character)."""
     return evaluate_with(expr, xs, causal=False)
 
 
@@ -57,13 +65,18 @@ def evaluate_with(expr: RASPExpr, xs: Sequence[Any], *, causal: bool) -> list[An
         raise RASPTypeError(
             f"evaluate: the expression must be a RASP expression, got {describe(expr)}"
         )
-    if not isinstance(xs, list | tuple):
+    if not isinstance(xs, Sequence) or isinstance(xs, bytes):
         raise RASPTypeError(
-            f"evaluate {describe(expr)}: the input must be a list or a tuple, got {describe(xs)}"
+            f"evaluate {describe(expr)}: the input must be a sequence of tokens (a list, a "
+            f"tuple or a str), got {describe(xs)}"
         )
     ctx = _Context(list(xs), causal)
     for node in topological_sort(expr):
-        ctx.values[node.unique_id] = _rule_for(node)(node, ctx)
+        try:
+            ctx.values[node.unique_id] = _rule_for(node)(node, ctx)
+        except EvaluationError as exc:
+            exc.expr = node  # which expression failed, for validating.dynamic_validate
+            raise
     return ctx[expr]
 
 
@@ -239,3 +252,20 @@ _RULES: dict[type, Callable[[Any, _Context], Any]] = {
     sel.SelectorWidth: _selector_width,
     sel.Aggregate: _aggregate,
 }
+
+
+class RASPEvaluator(abc.ABC):
+    """Something that evaluates RASP expressions (the reference's interface)."""
+
+    @abc.abstractmethod
+    def evaluate(self, expr: RASPExpr, xs: Sequence[Any]) -> SOpValue | SelectorValue:
+        """The value of ``expr`` on the input ``xs``."""
+
+
+class DefaultRASPEvaluator(RASPEvaluator):
+    """The evaluator of this module as an object: ``evaluate(expr, xs)`` as above."""
+
+    causal = False
+
+    def evaluate(self, expr: RASPExpr, xs: Sequence[Any]) -> SOpValue | SelectorValue:
+        return evaluate_with(expr, xs, causal=self.causal)
