@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import warnings
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
@@ -304,12 +305,16 @@ def static_validate(
     """Every expression of ``program`` that cannot be compiled, found without inputs.
 
     The checks are ``static_problems``'; the ones that depend on value sets use ``vocab`` and
-    ``max_seq_len`` when given (the reference's signature has only ``program``).
+    ``max_seq_len`` when given (the reference's signature has only ``program``). Inputs a
+    function raises on are left out of the value sets silently here: ``dynamic_validate``
+    reports them.
     """
     from tracr.compiler import basis_inference, rasp_to_graph, selectors
 
     graph = selectors.flatten_selectors(rasp_to_graph.trace(program))
-    agraph = basis_inference.infer_bases(graph, frozenset(vocab), max_seq_len, False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", basis_inference.ValueSetWarning)
+        agraph = basis_inference.infer_bases(graph, frozenset(vocab), max_seq_len, False)
     return [
         TracrUnsupportedExpr(p.node.expr, f"{p.reason}; {p.fix}")
         for p in static_problems(agraph)
@@ -327,7 +332,8 @@ class DynamicValidationEvaluator(rasp.DefaultRASPEvaluator):
         try:
             return super().evaluate(expr, xs)
         except EvaluationError as exc:
-            self.unsupported_exprs.append(TracrUnsupportedExpr(exc.expr or expr, str(exc)))
+            failed = expr if exc.expr is None else exc.expr
+            self.unsupported_exprs.append(TracrUnsupportedExpr(failed, str(exc)))
             return None
 
 
