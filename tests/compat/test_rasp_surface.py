@@ -5,6 +5,7 @@ Each test is one thing code written for the reference relies on.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from tracr.rasp import causal_eval, rasp
@@ -21,6 +22,13 @@ def test_evaluate_accepts_a_str_one_token_per_character():
 def test_evaluate_accepts_any_sequence():
     assert rasp.evaluate(rasp.tokens + 1, range(3)) == [1, 2, 3]
     assert rasp.evaluate(rasp.tokens, (5, 6)) == [5, 6]
+    assert rasp.evaluate(rasp.tokens * 2, np.array([1, 2])) == [2, 4]
+
+
+def test_evaluate_refuses_unordered_inputs():
+    for xs in ({1, 2}, {1: 2}, (x for x in [1]), b"ab", np.array([[1, 2]])):
+        with pytest.raises(TypeError, match="the input must be a sequence of tokens"):
+            rasp.evaluate(rasp.tokens, xs)
 
 
 def test_default_evaluator_object_evaluates_like_evaluate():

@@ -65,7 +65,7 @@ def evaluate_with(expr: RASPExpr, xs: Sequence[Any], *, causal: bool) -> list[An
         raise RASPTypeError(
             f"evaluate: the expression must be a RASP expression, got {describe(expr)}"
         )
-    if not isinstance(xs, Sequence) or isinstance(xs, bytes):
+    if not _is_sequence(xs):
         raise RASPTypeError(
             f"evaluate {describe(expr)}: the input must be a sequence of tokens (a list, a "
             f"tuple or a str), got {describe(xs)}"
@@ -78,6 +78,14 @@ def evaluate_with(expr: RASPExpr, xs: Sequence[Any], *, causal: bool) -> list[An
             exc.expr = node  # which expression failed, for validating.dynamic_validate
             raise
     return ctx[expr]
+
+
+def _is_sequence(xs: Any) -> bool:
+    """An ordered, sized input: a list, tuple, str, range, or a 1-D array (numpy's arrays are
+    sequences without registering as ``Sequence``); not a set, a mapping, or bytes."""
+    if isinstance(xs, Sequence):
+        return not isinstance(xs, bytes)
+    return getattr(xs, "ndim", None) == 1 and hasattr(xs, "__getitem__")
 
 
 def _rule_for(expr: RASPExpr) -> Callable[[Any, _Context], Any]:
