@@ -47,6 +47,15 @@ def test_basis_vectors_and_make_vector():
     assert space.null_vector().magnitudes.tolist() == [0, 0]
 
 
+def test_bases_compare_and_concatenate_like_the_references_lists():
+    space = bases.VectorSpaceWithBasis([B, A])
+    assert space.basis == [A, B] and space.basis != [B, A]
+    assert space.basis + [C] == [A, B, C] and [C] + space.basis == [C, A, B]
+    assert sum([space.basis, [C]], []) == [A, B, C]
+    assert bases.VectorInBasis([B, A], np.zeros(2)).basis_directions == [A, B]
+    assert hash(space) == hash(bases.VectorSpaceWithBasis([A, B]))  # still a frozen value
+
+
 def test_vector_sorts_its_directions_with_its_magnitudes():
     v = bases.VectorInBasis([B, A], np.array([2.0, 1.0]))
     assert list(v.basis_directions) == [A, B]

@@ -32,6 +32,32 @@ Name = int | str
 Value = int | float | bool | str | tuple | None
 
 
+class Basis(tuple):
+    """Directions in sorted order: a tuple (hashable, immutable) that also equals the list
+    of the same directions and concatenates with lists, as the reference's list bases did."""
+
+    __hash__ = tuple.__hash__
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, list):
+            return list(self) == other
+        return tuple.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __add__(self, other: Any) -> Any:
+        if isinstance(other, list):
+            return list(self) + other
+        return tuple.__add__(self, other)
+
+    def __radd__(self, other: Any) -> Any:
+        if isinstance(other, list):
+            return other + list(self)
+        return NotImplemented
+
+
 class DirectionSet(frozenset):
     """The set of a basis's directions; also callable (``basis_set()`` returns itself), so
     code that reads it as a property and code that calls it as a method both work."""
@@ -87,7 +113,7 @@ class VectorSpaceWithBasis:
         if len(set(ordered)) != len(ordered):
             dup = [d.label for d in ordered if ordered.count(d) > 1]
             raise BasisError(f"a basis lists directions more than once: {sorted(set(dup))}")
-        object.__setattr__(self, "basis", ordered)
+        object.__setattr__(self, "basis", Basis(ordered))
         object.__setattr__(self, "_index", {d: i for i, d in enumerate(ordered)})
 
     @classmethod
@@ -205,7 +231,7 @@ class VectorInBasis:
             order = sorted(range(len(directions)), key=keys.__getitem__)
             directions = tuple(directions[i] for i in order)
             self.magnitudes = np.take(self.magnitudes, order, axis=-1)
-        self.basis_directions = directions
+        self.basis_directions = Basis(directions)
 
     @property
     def space(self) -> VectorSpaceWithBasis:
