@@ -117,6 +117,11 @@ def test_categorical_attn_checks_its_spaces():
         categorical_attn.categorical_attn(
             QS, KS, VALS, VS.from_values("o", [0, 1]), BOS_SPACE, ONE_SPACE, lambda q, k: True
         )
+    stray = VS([D("elsewhere")]).null_vector()
+    with pytest.raises(ValueError, match="default_output has directions outside output_space"):
+        categorical_attn.categorical_attn(
+            QS, KS, VALS, OUTS, BOS_SPACE, ONE_SPACE, lambda q, k: True, default_output=stray
+        )
 
 
 # --- categorical_mlp -----------------------------------------------------------------------
@@ -205,6 +210,8 @@ def test_discretising_layer_materials():
     assert materials.output_values == [10, 11, 12]
     assert {d.name for d in materials.hidden_space.basis} == {"h"}
     assert materials.action(ONE) in materials.hidden_space
+    labels = numerical_mlp.discretising_layer([0, 1], lambda x: "ab"[x], "h", ONE)
+    assert labels.output_values == ["a", "b"]
 
 
 def test_numerical_mlps_check_their_spaces():
@@ -235,6 +242,14 @@ def test_selector_width_numerical_output():
     )  # fmt: skip
     got = series.apply(stream(ROWS, QS, KS, VALS)).project([D("n")]).magnitudes[:, 0]
     np.testing.assert_allclose(got, [0, 3, 3, 3], rtol=0, atol=1e-6)
+
+
+def test_selector_width_refuses_a_taken_scratch_direction():
+    taken = VS([D("w_selector_width_attn_output")])
+    with pytest.raises(ValueError, match="scratch direction w_selector_width_attn_output is taken"):
+        selector_width.selector_width(
+            QS, KS, taken, BOS_SPACE, ONE_SPACE, lambda q, k: True, range(4), False, label="w"
+        )
 
 
 def test_selector_width_needs_one_numerical_output_direction():

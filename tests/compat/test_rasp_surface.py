@@ -84,6 +84,8 @@ def test_selectors_over_different_sops_are_combined_not_simplified():
 def test_sop_not_is_the_logical_not_of_each_value():
     assert rasp.evaluate(rasp.sop_not(rasp.tokens), [0, 1, True, ""]) == [True, False, False, True]
     assert isinstance(rasp.sop_not(rasp.tokens), rasp.Map)
+    with pytest.raises(TypeError, match="sop_not: the argument must be an SOp"):
+        rasp.sop_not(rasp.Select(rasp.tokens, rasp.tokens, EQ))
 
 
 def test_annotate_returns_a_copy_with_the_annotations_added():

@@ -226,10 +226,11 @@ def discretising_layer(
     direction is ``input_direction``, by default ``BasisDirection("x")``)."""
     input_direction = input_direction or BasisDirection("x")
     values = sorted(set(input_value_set))
-    out = VectorSpaceWithBasis.from_names([f"{hidden_name}_out"])
+    images = {f(v) for v in values} - {None}
+    out = VectorSpaceWithBasis.from_values(f"{hidden_name}_out", images)  # any hashable f(x)
     mlp = discretising_mlp(
         VectorSpaceWithBasis((input_direction,)), out, f, values, one_direction, None,
-        hidden_name, True, large_number,
+        hidden_name, False, large_number,
     )
     fst = mlp.fst
     return DiscretisingLayerMaterials(
