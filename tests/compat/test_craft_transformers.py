@@ -131,6 +131,13 @@ def test_series_with_residuals_adds_each_block_in_turn():
     assert got.project([Q, K, V]) == X.project([Q, K, V])  # the stream is kept
 
 
+def test_a_nested_series_runs_its_blocks_once():
+    head, mlp = copy_head(), abs_mlp(out=H)
+    flat = transformers.SeriesWithResiduals([head, mlp]).apply(X)
+    nested = transformers.SeriesWithResiduals([transformers.SeriesWithResiduals([head]), mlp])
+    np.testing.assert_allclose(nested.apply(X).magnitudes, flat.magnitudes, rtol=1e-15)
+
+
 def test_every_block_is_a_block():
     for block in (copy_head(), abs_mlp(), copy_head().as_multi(),
                   transformers.SeriesWithResiduals([abs_mlp()])):  # fmt: skip

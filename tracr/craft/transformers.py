@@ -207,9 +207,13 @@ class SeriesWithResiduals(Block):
         self.residual_space = join_vector_spaces(*(b.residual_space for b in self.blocks))
 
     def apply(self, x: VectorInBasis, key_mask: np.ndarray | None = None) -> VectorInBasis:
-        """The stream after every block (directions of ``x`` outside the blocks are kept)."""
+        """The stream after every block (directions of ``x`` outside the blocks are kept).
+
+        A nested series returns a stream, not an addition, so it replaces the stream.
+        """
         space = join_vector_spaces(self.residual_space, x.space)
         stream = x.project(space)
         for block in self.blocks:
-            stream = stream + block.apply(stream, key_mask).project(space)
+            out = block.apply(stream, key_mask).project(space)
+            stream = out if isinstance(block, SeriesWithResiduals) else stream + out
         return stream
