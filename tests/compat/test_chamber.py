@@ -217,6 +217,10 @@ def test_discretising_layer_materials():
 def test_numerical_mlps_check_their_spaces():
     with pytest.raises(ValueError, match=r"one_space must have 1 dimension\(s\), but has 2"):
         numerical_mlp.map_numerical_mlp(abs, IN, NUM, {0, 1}, VS([ONE, D("two")]))
+    with pytest.raises(ValueError, match=r"output_space must have 1 dimension\(s\), but has 2"):
+        numerical_mlp.map_numerical_mlp(abs, IN, VS([D("a"), D("b")]), {0, 1}, ONE_SPACE)
+    with pytest.raises(ValueError, match=r"input_space must have 1 dimension\(s\), but has 0"):
+        numerical_mlp.map_numerical_to_categorical_mlp(abs, VS([]), NUM, {0, 1}, ONE_SPACE)
 
 
 # --- selector_width ------------------------------------------------------------------------

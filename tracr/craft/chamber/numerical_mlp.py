@@ -261,6 +261,7 @@ def map_numerical_mlp(
     explicit one is a lower bound on every step's slope.
     """
     _single(input_space, "input_space")
+    _single(output_space, "output_space")
     return discretising_mlp(
         input_space, output_space, f, sorted(set(input_value_set)),
         _single(one_space, "one_space"), None, hidden_name, True, large_number,
