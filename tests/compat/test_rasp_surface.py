@@ -146,3 +146,20 @@ def test_value_type_aliases_exist():
     assert rasp.NumericValue == int | float
     assert rasp.SelectorValue == list[list[bool]]
     assert rasp.Value is not None and rasp.SOpValue is not None
+
+
+def test_simplified_and_unsimplified_selectors_compile_to_what_they_evaluate_to():
+    import itertools
+
+    from tracr.compiler.compiling import compile_rasp_to_model
+
+    a = rasp.Select(rasp.tokens, rasp.tokens, LT)
+    b = rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.NEQ)
+    for simplify in (True, False):
+        sel = rasp.selector_or(rasp.selector_not(a, simplify), b, simplify)
+        program = rasp.numerical(rasp.Aggregate(sel, rasp.numerical(rasp.tokens - 1), default=0))
+        model = compile_rasp_to_model(program, {1, 2, 3}, max_seq_len=3)
+        for n in (1, 2, 3):
+            for xs in itertools.product([1, 2, 3], repeat=n):
+                got = model.apply(["compiler_bos", *xs]).decoded[1:]
+                assert got == pytest.approx(program(list(xs)), abs=1e-6), (simplify, xs)
