@@ -147,7 +147,9 @@ def product_mlp(
     input holds its value, else 0 (each input is one-hot or all zero, so the sum reaches m
     only then). The second layer writes ``out:f(i_1, ..., i_m)`` (categorical) or
     ``f(...) * out`` (numerical). A None or BOS input (all zero) gives zero out.
-    Hidden width = the product of the inputs' value counts.
+    Hidden width = the product of the inputs' value counts. ``on_directions``: ``f`` takes
+    the input directions and returns an output direction (one outside ``output_space``, or
+    None, writes nothing), as the reference's operation does.
     """
     m = len(part_spaces)
     combos = list(itertools.product(*(space.basis for space in part_spaces)))
@@ -158,26 +160,29 @@ def product_mlp(
     first: dict = {}
     second: dict = {}
     for combo in combos:
-        values = tuple(d.value for d in combo)
-        h = BasisDirection(hidden_name, values)
+        h = BasisDirection(hidden_name, tuple(d.value for d in combo))
         for d in combo:
             first[(d, h)] = first.get((d, h), 0.0) + 1.0
         first[(one, h)] = -(m - 1.0)
-        if on_directions:
-            image = f(*combo)
-            if image is not None and image in output_space:
-                second[(h, image)] = 1.0
-            continue
-        value = f(*values)
-        if numerical_output:
-            second[(h, output_space.basis[0])] = float(value)
-        elif value is not None:
-            second[(h, _output_direction(output_space, value))] = 1.0
+        image = _image(f, combo, output_space, numerical_output, on_directions)
+        if image is not None:
+            second[(h, image[0])] = image[1]
     return MLP(
         Linear.from_entries(in_space, hidden, first),
         Linear.from_entries(hidden, output_space, second),
         label=label,
     )
+
+
+def _image(f, combo, output_space, numerical: bool, on_directions: bool):
+    """(output direction, coefficient) that a product unit writes, or None for nothing."""
+    if on_directions:
+        image = f(*combo)
+        return (image, 1.0) if image is not None and image in output_space else None
+    value = f(*(d.value for d in combo))
+    if numerical:
+        return output_space.basis[0], float(value)
+    return None if value is None else (_output_direction(output_space, value), 1.0)
 
 
 def sequence_map_categorical_mlp(
