@@ -39,6 +39,32 @@ def test_default_evaluator_object_evaluates_like_evaluate():
     assert evaluator.evaluate(flip, [1, 2]) == [[True, True], [False, True]]  # [query][key]
 
 
+def test_a_subclass_overriding_evaluate_sees_every_sub_expression():
+    class Recorder(rasp.DefaultRASPEvaluator):
+        def __init__(self):
+            self.seen = {}
+
+        def evaluate(self, expr, xs):
+            value = super().evaluate(expr, xs)
+            self.seen[expr.label] = value
+            return value
+
+    select = rasp.Select(rasp.tokens, rasp.tokens, LT).named("smaller")
+    doubled = rasp.numerical(rasp.tokens * 2)
+    program = rasp.numerical(rasp.Aggregate(select, doubled, default=0))
+    recorder = Recorder()
+    assert recorder.evaluate(program, [1, 3]) == [0, 2.0]
+    assert recorder.seen == {
+        "tokens": [1, 3],
+        doubled.label: [2, 6],
+        select.label: [[False, False], [True, False]],
+        program.label: [0, 2.0],
+    }
+    causal = type("CausalRecorder", (Recorder, causal_eval.CausalEvaluator), {})()
+    width = rasp.SelectorWidth(rasp.Select(rasp.tokens, rasp.tokens, TRUE))
+    assert causal.evaluate(width, [5, 5]) == [1, 2]
+
+
 def test_causal_evaluator_masks_every_selector_to_the_prefix():
     evaluator = causal_eval.CausalEvaluator()
     assert isinstance(evaluator, rasp.DefaultRASPEvaluator)

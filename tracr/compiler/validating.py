@@ -25,6 +25,7 @@ from typing import Any
 from tracr.compiler.nodes import CATEGORICAL, NUMERICAL, AnnotatedGraph, Node, total_predicate
 from tracr.errors import EvaluationError, TracrError
 from tracr.rasp import rasp
+from tracr.rasp.evaluator import evaluate_with
 
 
 def _is_number(v) -> bool:
@@ -330,7 +331,7 @@ class DynamicValidationEvaluator(rasp.DefaultRASPEvaluator):
 
     def evaluate(self, expr: rasp.RASPExpr, xs: Sequence[Any]) -> Any:
         try:
-            return super().evaluate(expr, xs)
+            return evaluate_with(expr, xs, causal=self.causal)
         except EvaluationError as exc:
             failed = expr if exc.expr is None else exc.expr
             self.unsupported_exprs.append(TracrUnsupportedExpr(failed, str(exc)))

@@ -61,6 +61,18 @@ def evaluate(expr: RASPExpr, xs: Sequence[Any]) -> list[Any]:
 
 def evaluate_with(expr: RASPExpr, xs: Sequence[Any], *, causal: bool) -> list[Any]:
     """Evaluate ``expr`` on ``xs``; ``causal=True`` masks every selector to ``key <= query``."""
+    ctx = _context(expr, xs, causal)
+    for node in topological_sort(expr):
+        try:
+            ctx.values[node.unique_id] = _rule_for(node)(node, ctx)
+        except EvaluationError as exc:
+            exc.expr = node  # which expression failed, for validating.dynamic_validate
+            raise
+    return ctx[expr]
+
+
+def _context(expr: RASPExpr, xs: Sequence[Any], causal: bool) -> _Context:
+    """A new evaluation of ``expr`` on ``xs``, once both are checked."""
     if not isinstance(expr, RASPExpr):
         raise RASPTypeError(
             f"evaluate: the expression must be a RASP expression, got {describe(expr)}"
@@ -70,14 +82,7 @@ def evaluate_with(expr: RASPExpr, xs: Sequence[Any], *, causal: bool) -> list[An
             f"evaluate {describe(expr)}: the input must be a sequence of tokens (a list, a "
             f"tuple or a str), got {describe(xs)}"
         )
-    ctx = _Context(list(xs), causal)
-    for node in topological_sort(expr):
-        try:
-            ctx.values[node.unique_id] = _rule_for(node)(node, ctx)
-        except EvaluationError as exc:
-            exc.expr = node  # which expression failed, for validating.dynamic_validate
-            raise
-    return ctx[expr]
+    return _Context(list(xs), causal)
 
 
 def _is_sequence(xs: Any) -> bool:
@@ -271,9 +276,24 @@ class RASPEvaluator(abc.ABC):
 
 
 class DefaultRASPEvaluator(RASPEvaluator):
-    """The evaluator of this module as an object: ``evaluate(expr, xs)`` as above."""
+    """The evaluator of this module as an object: ``evaluate(expr, xs)`` as above.
+
+    As in the reference, a subclass that overrides ``evaluate`` (to record every
+    intermediate value, say) has it called on every sub-expression: ``super().evaluate``
+    then evaluates the children through ``self.evaluate`` (once per path, without the
+    memoization of the plain evaluator).
+    """
 
     causal = False
 
     def evaluate(self, expr: RASPExpr, xs: Sequence[Any]) -> SOpValue | SelectorValue:
-        return evaluate_with(expr, xs, causal=self.causal)
+        if type(self).evaluate is DefaultRASPEvaluator.evaluate:
+            return evaluate_with(expr, xs, causal=self.causal)
+        ctx = _context(expr, xs, self.causal)
+        for child in expr.children:
+            ctx.values[child.unique_id] = self.evaluate(child, xs)
+        try:
+            return _rule_for(expr)(expr, ctx)
+        except EvaluationError as exc:
+            exc.expr = expr
+            raise
