@@ -52,6 +52,21 @@ def test_categorical_attn_copies_the_value_where_the_predicate_holds():
     assert one_hots(out) == [None, 0, 2, 1]
 
 
+def test_categorical_attn_on_one_token_space_holding_bos():
+    # The reference's usual call: queries, keys and values all read the tokens space, which
+    # also holds the BOS token; the head copies the value of an equal key, else gives zero.
+    tokens = VS.from_values("tokens", ["bos", "a", "b"])
+    bos = VS([D("tokens", "bos")])
+    out_space = VS.from_values("o", ["a", "b"])
+    head = categorical_attn.categorical_attn(
+        tokens, tokens, tokens, out_space, bos, ONE_SPACE, lambda q, k: q == k
+    )
+    space = bases.join_vector_spaces(tokens, ONE_SPACE, out_space)
+    rows = [{D("tokens", "bos"): 1}] + [{D("tokens", t): 1} for t in "ab"]
+    x = bases.VectorInBasis.stack([space.make_vector({ONE: 1.0, **r}) for r in rows])
+    assert one_hots(head.apply(x).project(out_space)) == [None, "a", "b"]
+
+
 def test_attn_fn_takes_the_query_direction_first():
     seen = []
     categorical_attn.categorical_attn(
@@ -261,3 +276,17 @@ def test_selector_width_needs_one_numerical_output_direction():
         selector_width.selector_width(
             QS, KS, WIDTHS, BOS_SPACE, ONE_SPACE, lambda q, k: True, range(4), False
         )
+
+
+def test_selector_width_default_sharpness_is_exact_beyond_width_10():
+    # The reference's fixed mlp_large_number=100 could not tell 1/11 from 1/12; the default
+    # here follows the gaps between the values 1/(w+1).
+    n = 20
+    qs, ks = VS.from_values("q", range(n)), VS.from_values("k", range(n))
+    widths = VS.from_values("w", range(n + 1))
+    series = selector_width.selector_width(
+        qs, ks, widths, BOS_SPACE, ONE_SPACE, lambda q, k: k.value <= q.value, range(n + 1),
+        categorical_output=True,
+    )  # fmt: skip
+    rows = [{D("q", i): 1, D("k", i): 1} for i in range(n)]  # query i selects keys 0..i
+    assert one_hots(series.apply(stream(rows, qs, ks)).project(widths)) == [None, *range(1, 21)]
