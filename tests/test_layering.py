@@ -21,6 +21,7 @@ ALLOWED = {
     "viz": {"model"},
     "compress": {"model", "backends", "export"},
     "cli": {"rasp", "compiler", "model", "frontend", "export", "viz", "backends", "compress"},
+    "utils": set(),  # the reference's tracr.utils.errors: nothing from tracr but errors
 }
 OPTIONAL = {"torch", "jax", "jaxlib", "haiku", "transformer_lens", "matplotlib", "nnsight"}
 
