@@ -15,7 +15,7 @@ compiled model's categorical output is one-hot (1 for the value, 0 elsewhere), s
 cross-entropy of the raw output would be about 0.9 at the compiled model itself and would pull
 ``w`` away from it; scaled by 10 it is below 1e-3. A numerical output must be within about
 0.02 of the right number (see ``held_out_accuracy``), an error the squared error of the raw
-output barely sees; scaled by 10 it weighs as much as the reconstruction. The compiled
+output barely sees; scaled by 10 it counts 100 times more. The compiled
 weights stay frozen unless ``train_compiled``. Training stops as soon as every held-out
 position decodes exactly.
 """
