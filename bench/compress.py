@@ -2,7 +2,9 @@
 
 ``sort_unique`` (vocab {1..5}, max_seq_len 5, inputs with distinct tokens: its domain) and
 ``frac_prevs`` (vocab {a, b, c, x}, max_seq_len 5, the fraction of x so far), each compressed
-to half of d_model (rounded down) with ``tracr.compress.compress`` at its defaults and seed 0.
+to half of d_model (rounded down) with ``tracr.compress.compress`` and seed 0, at its
+defaults for sort_unique and with ``init="random", batch_size=256, steps=2000`` for
+frac_prevs.
 The target: at least 99% of held-out positions exact, in under two minutes on 2 cores. The
 table shows d_model, embedding_size, held-out accuracy, optimiser steps, wall time, the CPU
 time of the process (training uses one thread, so on an idle machine the wall time is about
@@ -25,16 +27,17 @@ from tracr.model import CompiledModel
 from tracr.rasp import rasp
 
 
-def sort_unique() -> tuple[CompiledModel, Callable | None]:
+def sort_unique() -> tuple[CompiledModel, Callable | None, dict]:
     program = lib.make_sort_unique(rasp.tokens, rasp.tokens)
     model = compiling.compile_rasp_to_model(program, {1, 2, 3, 4, 5}, 5, compiler_bos="BOS")
-    return model, lambda tokens: len(set(tokens)) == len(tokens)
+    return model, lambda tokens: len(set(tokens)) == len(tokens), {}
 
 
-def frac_prevs() -> tuple[CompiledModel, Callable | None]:
+def frac_prevs() -> tuple[CompiledModel, Callable | None, dict]:
     program = lib.make_frac_prevs(rasp.tokens == "x")
     model = compiling.compile_rasp_to_model(program, {"a", "b", "c", "x"}, 5, compiler_bos="BOS")
-    return model, None
+    # measured: random initial directions and smaller batches suit this numerical output
+    return model, None, {"init": "random", "batch_size": 256, "steps": 2000}
 
 
 CASES = {"sort_unique": sort_unique, "frac_prevs": frac_prevs}
@@ -43,12 +46,12 @@ CASES = {"sort_unique": sort_unique, "frac_prevs": frac_prevs}
 def measure(name: str, size: int | None, seed: int) -> dict:
     from tracr.compress import compress
 
-    model, domain = CASES[name]()
+    model, domain, options = CASES[name]()
     d = model.model_config.d_model
     k = size or d // 2
     load_before = os.getloadavg()[0]
     start, cpu_start = time.perf_counter(), time.process_time()
-    result = compress(model, k, seed=seed, domain=domain)
+    result = compress(model, k, seed=seed, domain=domain, **options)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     return {
         "program": name, "d_model": d, "embedding_size": k, "seed": seed,

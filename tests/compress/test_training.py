@@ -53,7 +53,7 @@ def test_stops_early_when_held_out_inputs_are_exact(reverse_model):
     """With embedding_size = d_model the principal directions span the whole stream, so the
     first evaluation is exact and training stops there."""
     d = reverse_model.model_config.d_model
-    result = compress(reverse_model, d, quiet=True, lr=1e-4, **FAST)
+    result = compress(reverse_model, d, quiet=True, lr=1e-4, init="pca", **FAST)
     assert result.stopped_early
     assert len(result.history) == FAST["eval_every"]
     assert result.history[-1].held_out == 1.0

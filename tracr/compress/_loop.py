@@ -86,7 +86,7 @@ def _train(compiled, w0, train_ex, test_ex, values, config, rng, bar):
     for step in range(config.steps):
         batch = pool.take(rng.integers(0, len(pool.ids), size=config.batch_size))
         trace = tm(batch.ids, batch.real)
-        out_loss, recon = _losses(trace, batch, categorical, config.output_scale)
+        out_loss, recon = _losses(trace, batch, categorical, config.logit_scale)
         loss = out_loss + config.reconstruction_weight * recon
         opt.zero_grad()
         loss.backward()
@@ -118,7 +118,7 @@ def _losses(
     u = trace.unembedded  # [B, T, n_out]
     n = t.scored.sum().clamp(min=1)
     if not categorical:
-        return ((scale * (u[..., 0] - t.unembedded[..., 0])) ** 2)[t.scored].sum() / n, recon
+        return ((u[..., 0] - t.unembedded[..., 0]) ** 2)[t.scored].sum() / n, recon
     valued, empty = t.scored & ~t.none, t.scored & t.none
     ce = F.cross_entropy(scale * u[valued], t.cls[valued], reduction="sum")
     zero = (u[empty] ** 2).sum()  # a None output is the zero vector

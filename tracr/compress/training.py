@@ -6,16 +6,14 @@
     result.w, result.labels    # [12, d_model] and the residual label of each column
     result.model.apply(["BOS", 3, 1, 2]).decoded
 
-The loss is the output loss (cross-entropy of ``output_scale`` times the categorical output
+The loss is the output loss (cross-entropy of ``logit_scale`` times the categorical output
 at the positions whose value is not None, squared error towards zero where it is; squared
-error of ``output_scale`` times a numerical output) plus ``reconstruction_weight`` times the
+error for a numerical output) plus ``reconstruction_weight`` times the
 reconstruction loss: the squared error of every sublayer's write, read back in the original
 basis, against the compiled model's output of that sublayer, at every real position. A
 compiled model's categorical output is one-hot (1 for the value, 0 elsewhere), so the
 cross-entropy of the raw output would be about 0.9 at the compiled model itself and would pull
-``w`` away from it; scaled by 10 it is below 1e-3. A numerical output must be within about
-0.02 of the right number (see ``held_out_accuracy``), an error the squared error of the raw
-output barely sees; scaled by 10 it counts 100 times more. The compiled
+``w`` away from it; scaled by 10 it is below 1e-3. The compiled
 weights stay frozen unless ``train_compiled``. Training stops as soon as every held-out
 position decodes exactly.
 """
@@ -48,7 +46,7 @@ class TrainConfig:
     pool_size: int = 2048
     held_out: int = 1000
     eval_every: int = 50
-    output_scale: float = 10.0  # the output loss sees output_scale * output (module doc)
+    logit_scale: float = 10.0  # cross-entropy of logit_scale * a categorical output
     init: str = "pca"  # initial w: "pca" or "random" (see initial_w)
     threads: int = 1  # torch threads while training (small matrices: more threads only wait)
 
@@ -111,7 +109,7 @@ def compress(
     is reproducible (on CPU, bit for bit). ``options`` are the fields of ``TrainConfig``:
     ``steps``, ``batch_size``, ``lr``, ``reconstruction_weight``, ``train_compiled`` (train
     the compiled weights too), ``decompress_every_layer``, ``pool_size`` (training inputs),
-    ``held_out`` (measuring inputs), ``eval_every``, ``output_scale``, ``init``, ``threads``.
+    ``held_out`` (measuring inputs), ``eval_every``, ``logit_scale``, ``init``, ``threads``.
     A progress line with the loss and accuracies goes to ``stream`` (stderr) unless ``quiet``
     (by default it is drawn only when ``stream`` is a terminal).
     """
