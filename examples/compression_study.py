@@ -25,7 +25,9 @@ from tracr.rasp import rasp
 
 
 def case_studies() -> dict:
-    """name -> (compiled model, domain predicate, default sweep of sizes)."""
+    """name -> (compiled model, domain predicate, default sweep of sizes, compress options).
+
+    The options are those ``python -m bench.compress`` measured best for each program."""
     frac = compiling.compile_rasp_to_model(
         lib.make_frac_prevs(rasp.tokens == "x"), {"a", "b", "c", "x"}, 5, compiler_bos="BOS"
     )
@@ -34,15 +36,16 @@ def case_studies() -> dict:
     )
     distinct = lambda tokens: len(set(tokens)) == len(tokens)  # noqa: E731
     return {
-        "frac_prevs": (frac, None, [2, 3, 4, 5, 6, 7, 9]),
-        "sort_unique": (sort, distinct, [4, 6, 8, 10, 12, 14, 16]),
+        "frac_prevs": (frac, None, [2, 3, 4, 5, 6, 7, 9], {"init": "random", "batch_size": 256}),
+        "sort_unique": (sort, distinct, [4, 6, 8, 10, 12, 14, 16], {}),
     }
 
 
-def study(name: str, model, domain, sizes: list[int], steps: int, out: Path) -> None:
+def study(name: str, case: tuple, sizes: list[int], steps: int, out: Path) -> None:
+    model, domain, _, options = case
     d = model.model_config.d_model
     print(f"{name}: d_model {d}, sizes {sizes}")
-    results = compress.sweep(model, sizes, domain=domain, steps=steps)
+    results = compress.sweep(model, sizes, domain=domain, **(options | {"steps": steps}))
     for r in results:
         print(f"  embedding_size {r.embedding_size:3d}: {r.accuracy:7.2%} exact "
               f"({len(r.history)} steps, {r.seconds:.1f} s)")  # fmt: skip
@@ -67,10 +70,8 @@ def main(argv: list[str] | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     cases = case_studies()
     for name in args.programs.split(","):
-        model, domain, sizes = cases[name]
-        if args.sizes:
-            sizes = [int(s) for s in args.sizes.split(",")]
-        study(name, model, domain, sizes, args.steps, out)
+        sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else cases[name][2]
+        study(name, cases[name], sizes, args.steps, out)
 
 
 if __name__ == "__main__":
