@@ -135,6 +135,8 @@ class _Builder:
     # Naming and picking.
 
     def add(self, expr: rasp.RASPExpr, prefix: str, **info: Any) -> Node:
+        if info.get("depth", 0) > self.config.max_depth:
+            raise Rejected("deeper than max_depth")
         self.count += 1
         node = Node(expr.named(f"{prefix}{self.count}"), **info)
         if node.kind is not None and not isinstance(expr, rasp.Full):
@@ -154,9 +156,6 @@ class _Builder:
         if not pool:
             raise Rejected("no s-op suits the operation")
         return self.rng.choices(pool, weights=range(1, len(pool) + 1))[0]
-
-    def constant(self) -> Any:
-        return self.rng.choice(sorted(self.config.vocab, key=repr))
 
     def depth(self, *nodes: Node) -> int:
         return 1 + max(n.depth for n in nodes)
@@ -180,9 +179,11 @@ def _apply(fn: Callable[..., Any], *sets: frozenset) -> frozenset | None:
 
 
 def _unary_candidates(b: _Builder, node: Node) -> list[cat.CatalogueFunction]:
-    c = b.constant()
+    """Catalogue functions suiting ``node``'s kind, with constants drawn from its values."""
+    values = sorted(node.values, key=repr)
+    c = b.rng.choice(values)
     small = b.rng.choice([1, 2, 3])
-    pair = sorted({b.constant(), b.constant()}, key=repr)
+    pair = sorted({b.rng.choice(values), b.rng.choice(values)}, key=repr)
     fns = [cat.add_const(small), cat.sub_const(small), cat.const_sub(small), cat.mul_const(2),
            cat.mod_const(b.rng.choice([2, 3, 4])), cat.negate(), cat.absolute(), cat.half(),
            cat.less_than(c), cat.greater_than(c), cat.equals(c), cat.not_equals(c),
@@ -202,8 +203,9 @@ def add_map(b: _Builder) -> Node:
     b.rng.shuffle(fns)
     for fn in fns:
         values = _apply(fn, src.values)
-        identity = all(fn(v) == v and type(fn(v)) is type(v) for v in src.values)
-        if _useful(values, b.config.max_values) and not identity:
+        if not _useful(values, b.config.max_values):
+            continue
+        if not all(fn(v) == v and type(fn(v)) is type(v) for v in src.values):  # not identity
             return b.add(rasp.Map(fn, src.expr), "map", kind=_kind_of(values), values=values,
                          maybe_none=src.maybe_none, depth=b.depth(src))  # fmt: skip
     raise Rejected("no catalogue function gives a Map of two or more values")
@@ -340,14 +342,15 @@ _ADD: dict[str, Callable[[_Builder], Node]] = {
 
 
 def count_ops(program: rasp.RASPExpr) -> tuple[int, int]:
-    """(operations, depth) of a program: expressions other than tokens/indices/length."""
+    """(operations, depth): expressions other than tokens/indices/length, and the longest
+    path from a leaf to the output."""
     depth: dict[int, int] = {}
     ops = 0
     for node in rasp.topological_sort(program):
         primitive = isinstance(node, rasp.TokensType | rasp.IndicesType | rasp.LengthType)
         ops += not primitive
         below = [depth[c.unique_id] for c in node.children]
-        depth[node.unique_id] = 0 if primitive else 1 + max(below, default=0)
+        depth[node.unique_id] = 1 + max(below) if below else 0  # leaves (Full too): 0
     return ops, depth[program.unique_id]
 
 
@@ -357,13 +360,13 @@ def sample(config: SamplerConfig, rng: random.Random) -> Sample:
     target = rng.randint(config.min_ops, config.max_ops)
     names = [op for op in OPERATIONS if config.weight(op) > 0]
     weights = [config.weight(op) for op in names]
-    ops = 0
+    ops = depth = 0
     for _ in range(4 * config.max_ops):
         op = rng.choices(names, weights=weights)[0]
         try:
             _ADD[op](b)
         except Rejected:
-            continue
+            pass  # a failed operation may still have added a node (an indicator)
         ops, depth = count_ops(b.frontier.expr)
         if ops >= target:
             break
