@@ -100,7 +100,7 @@ def build_row(config: DatasetConfig, index: int) -> dict[str, Any]:
     cases = _evaluate(program, inputs)
     model = _guarded("compile", lambda: _compile(program, sampler))
     mismatches = _guarded("verify", lambda: _verify(model, cases))
-    model = relabel(model, {n.label: n.name for n in rasp.topological_sort(program)})
+    model, layout = relabel(model, {n.label: n.name for n in rasp.topological_sort(program)})
     source = _guarded("dump", lambda: dumps(program))
     cfg = model.model_config
     return {
@@ -109,7 +109,7 @@ def build_row(config: DatasetConfig, index: int) -> dict[str, Any]:
         "max_seq_len": sampler.max_seq_len, "n_ops": drawn.n_ops, "depth": drawn.depth,
         "n_layers": cfg.num_layers, "n_heads": cfg.num_heads, "d_model": cfg.d_model,
         "d_head": cfg.key_size, "d_mlp": cfg.mlp_hidden_size,
-        "layout": json.dumps(model.layout.to_dict()), "verified": not mismatches,
+        "layout": json.dumps(layout), "verified": not mismatches,
         "checked": len(cases), "mismatches": len(mismatches),
         "verification": _verification_text(len(cases), len(inputs), mismatches),
         "weights": safetensors.to_bytes(model),
@@ -185,21 +185,23 @@ def _verification_text(checked: int, total: int, mismatches: list[str]) -> str:
     return f"{text}, all exact"
 
 
-def relabel(model: CompiledModel, names: dict[str, str]) -> CompiledModel:
-    """The model with every expression label (``map3_1187``) replaced by ``names[label]``."""
+def relabel(model: CompiledModel, names: dict[str, str]) -> tuple[CompiledModel, dict]:
+    """The model with every expression label (``map3_1187``) replaced by ``names[label]``,
+    and its layout as a dict."""
     names = {label: name for label, name in names.items() if label != name}
     if not names:
-        return model
+        return model, model.layout.to_dict()
     alternatives = "|".join(re.escape(k) for k in sorted(names, key=len, reverse=True))
     pattern = re.compile(rf"(?<![A-Za-z0-9_])({alternatives})(?![0-9])")
 
     def sub(text: str) -> str:
         return pattern.sub(lambda m: names[m.group(1)], text)
 
-    layout = Layout.from_dict(_map_strings(model.layout.to_dict(), sub))
+    layout = _map_strings(model.layout.to_dict(), sub)
     labels = [sub(label) for label in model.residual_labels]
-    return dataclasses.replace(model, residual_labels=labels, layout=layout,
-                               program=sub(model.program))  # fmt: skip
+    model = dataclasses.replace(model, residual_labels=labels, layout=Layout.from_dict(layout),
+                                program=sub(model.program))  # fmt: skip
+    return model, layout
 
 
 def _map_strings(value: Any, fn: Callable[[str], str]) -> Any:
