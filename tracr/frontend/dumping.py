@@ -185,13 +185,12 @@ def _sequence_map(w: _Writer, node: rasp.SequenceMap) -> str:
 def _linear(w: _Writer, node: rasp.LinearSequenceMap) -> str:
     a, b = (w.need_sop_operand(node, child) for child in node.children)
     fa, fb = node.fst_fac, node.snd_fac
-    if (fa, fb) == (1, 1):
-        text = f"{a} + {b}"
-    elif (fa, fb) == (1, -1):
-        text = f"{a} - {b}"
-    else:
-        text = f"{_paren(a)} * {fa!r} + {_paren(b)} * {fb!r}"
     numerical = rasp.is_numerical(node.fst) or rasp.is_numerical(node.snd)
+    both = rasp.is_numerical(node.fst) and rasp.is_numerical(node.snd)
+    if both and (fa, fb) in ((1, 1), (1, -1)):  # what the frontend makes of + and -
+        text = f"{a} {'+' if fb == 1 else '-'} {b}"
+    else:
+        text = f"linear({a}, {b}, {fa!r}, {fb!r})"
     return _encode(node, text, numerical)
 
 

@@ -151,3 +151,30 @@ def test_cli_errors(tmp_path, capsys, argv, message):
     base = ["dataset", "generate", "--count", "3", "--out", str(tmp_path / "x")]
     assert main(base + argv) == 2
     assert message in capsys.readouterr().err
+
+
+def test_the_progress_bar_shows_programs_per_second():
+    import io
+
+    from tracr.cli.cmd_dataset import _RateProgress
+
+    stream = io.StringIO()
+    bar = _RateProgress(10, "programs", stream=stream, enabled=True)
+    bar.update(4)
+    bar.close()
+    assert "4/10" in stream.getvalue() and "programs/s" in stream.getvalue()
+
+
+def test_missing_ray_names_the_extra(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_ray(name, *args, **kwargs):
+        if name == "ray":
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_ray)
+    with pytest.raises(MissingDependencyError, match=r"pip install 'tracr\[ray\]'"):
+        datasets.engines.open_engine("ray", 1)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import random
+import warnings
 
 import pytest
 
+from tracr.compiler.compiling import compile_rasp_to_model
 from tracr.datasets import SamplerConfig, candidate_rng, sample
 from tracr.datasets.sampler import Rejected
-from tracr.errors import DumpError, EvaluationError
+from tracr.errors import DumpError, EvaluationError, FrontendError, UnsupportedExprError
 from tracr.frontend import catalogue as cat
 from tracr.frontend import dumps, load_program, register
 from tracr.rasp import rasp
@@ -54,7 +56,7 @@ def test_every_construct_round_trips():
     program = _every_construct()
     text = dumps(program)
     for fragment in ("(tokens + 1) % 3", "select(tokens, 2, ==)", "not ", " and ", " or ",
-                     "indicator(tokens == 2)", "selector_width(", "mean * 2 + flag * -0.5",
+                     "indicator(tokens == 2)", "selector_width(", "linear(mean, flag, 2, -0.5)",
                      "mixed + mean", "aggregate("):  # fmt: skip
         assert fragment in text, text
     _same_function(program, load_program(text), _inputs(random.Random(0)))
@@ -129,6 +131,51 @@ def test_a_refusal_names_the_expression():
 def test_register_refuses_a_non_callable():
     with pytest.raises(DumpError, match="register\\(\\) needs a callable"):
         register(3, "{x}")
+
+
+def test_linear_builtin():
+    program = load_program("a = indicator(tokens == 1)\nb = linear(a, indices, 2, 0.5)")
+    assert isinstance(program, rasp.LinearSequenceMap) and rasp.is_numerical(program)
+    assert (program.fst_fac, program.snd_fac) == (2, 0.5)
+    assert program([1, 0, 1]) == [2, 0.5, 3]
+    assert not rasp.is_numerical(load_program("b = linear(tokens, indices, 1, 2)"))
+
+
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ("b = linear(tokens, 3, 1, 1)", "linear() needs s-ops as its first two arguments, not "
+         "the number 3"),
+        ("b = linear(tokens, indices, 1, 'x')", "linear() needs constant numbers as factors, "
+         "not the string 'x'"),
+        ("b = linear(tokens, indices, 1)", "linear() takes 4 arguments"),
+    ],
+)  # fmt: skip
+def test_linear_builtin_errors(source, message):
+    with pytest.raises(FrontendError) as info:
+        load_program(source)
+    assert message in str(info.value)
+
+
+def test_sampled_programs_compile_to_the_same_shape_from_their_source():
+    config = SamplerConfig()
+    compiled = 0
+    for index in range(40):
+        try:
+            program = sample(config, candidate_rng(9, index)).program
+        except Rejected:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # value-set warnings of random programs
+            try:
+                original = compile_rasp_to_model(program, set(VOCAB), 8, compiler_bos="BOS")
+            except UnsupportedExprError:
+                continue
+            loaded = load_program(dumps(program))
+            again = compile_rasp_to_model(loaded, set(VOCAB), 8, compiler_bos="BOS")
+        assert again.model_config == original.model_config, dumps(program)
+        compiled += 1
+    assert compiled >= 20
 
 
 def test_sampled_programs_round_trip():
