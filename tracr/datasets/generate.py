@@ -3,19 +3,18 @@
 The dataset is defined by its config alone: candidate ``i`` is drawn from ``(seed, i)``;
 candidates are grouped in shards of ``shard_size``; a shard's rows are its accepted candidates
 (compiled, not trivial) minus those whose canonical hash appeared earlier in candidate order;
-the dataset is the first ``count`` rows. Engines may finish shards in any order, so results
-wait here until every earlier shard is written; with at most two shards per worker in
-flight, memory does not grow with ``count`` (only the set of hashes does, 8 bytes a program).
+the dataset is the first ``count`` rows. The engine hands shards over in order, at most two
+per worker ahead, so memory does not grow with ``count`` (only the set of hashes does, about
+70 bytes a program in a Python set).
 """
 
 from __future__ import annotations
 
 import collections
 import dataclasses
-import itertools
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from tracr.datasets.engines import open_engine
@@ -92,8 +91,7 @@ def generate(
         seen = set(_short(h) for h in writer.hashes(len(finished)))
         runner = open_engine(engine, workers, address)
         try:
-            shards = itertools.count(len(finished))
-            for result in _in_order(runner.results(config, shards), len(finished)):
+            for result in runner.results(config, len(finished)):
                 _commit(writer, result, seen, summary)
                 summary.seconds = time.monotonic() - start
                 if on_progress is not None:
@@ -109,16 +107,6 @@ def generate(
 
 def _short(digest: str) -> int:
     return int(digest[:16], 16)
-
-
-def _in_order(results: Iterator[ShardResult], first: int) -> Iterator[ShardResult]:
-    waiting: dict[int, ShardResult] = {}
-    following = first
-    for result in results:
-        waiting[result.shard] = result
-        while following in waiting:
-            yield waiting.pop(following)
-            following += 1
 
 
 def _commit(writer: ShardWriter, result: ShardResult, seen: set[int], summary: Summary) -> None:
