@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tracr import datasets
 from tracr.datasets import DatasetConfig, SamplerConfig
 
@@ -10,6 +12,9 @@ CONFIG = DatasetConfig(SamplerConfig(max_seq_len=4, min_ops=3, max_ops=6), seed=
 COLUMNS = ["id", "hash", "source", "layout", "verified", "weights"]
 
 
+# Ray starts its processes with a fork; JAX, when an earlier test imported it, warns about
+# forks from every thread-holding process (nothing of JAX runs in Ray's processes).
+@pytest.mark.filterwarnings("ignore:os.fork\\(\\) was called:RuntimeWarning")
 def test_ray_equals_the_process_pool(tmp_path):
     import ray
 
