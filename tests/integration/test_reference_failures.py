@@ -222,7 +222,8 @@ def test_a_ragged_batch_runs_at_once_and_the_unembedding_is_explicit():
     assert model.output_encoder.values == tuple(widths)
     assert model.unembedding.shape == (model.model_config.d_model, len(widths))
     logits = out.residuals[-1] @ model.unembedding  # [B, T, n_out]
-    assert np.allclose(logits, out.unembedded)
+    assert np.allclose(logits, out.logits)
+    np.testing.assert_array_equal(out.unembedded, logits.argmax(-1))  # ids, as the reference
 
 
 # Row: every Map / SequenceMap costs a whole layer; reverse takes 4 layers where 3 do.

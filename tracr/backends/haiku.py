@@ -42,7 +42,7 @@ class HaikuTrace(NamedTuple):
     attn_logits: list  # n_layers of [B, H, T, T], masked entries at -inf
     attn_patterns: list  # n_layers of [B, H, T, T]
     transformer_output: Any  # [B, T, D]
-    unembedded: Any  # [B, T, n_out]
+    logits: Any  # [B, T, n_out]: the residual read through the unembedding
 
 
 @dataclasses.dataclass
@@ -207,8 +207,8 @@ def _forward(s: _Shapes, unembedding: Any, ids: Any, key_is_real: Any) -> HaikuT
         x = x + mlp_out
         trace.layer_outputs.append(mlp_out)
         trace.residuals.append(x)
-    unembedded = x @ unembedding  # [B, T, n_out]
-    return trace._replace(transformer_output=x, unembedded=unembedded)
+    logits = x @ unembedding  # [B, T, n_out]
+    return trace._replace(transformer_output=x, logits=logits)
 
 
 def _dense(p: dict, name: str, x: Any) -> Any:
