@@ -217,9 +217,6 @@ def _dense(p: dict, name: str, x: Any) -> Any:
 
 def _attention(c: ModelConfig, p: dict, prefix: str, x: Any, mask: Any) -> tuple[Any, Any, Any]:
     """Multi-head attention; returns (output [B,T,D], logits [B,H,T,T], pattern [B,H,T,T])."""
-    import jax
-    import jax.numpy as jnp
-
     b, t, _ = x.shape
     h, dk = c.num_heads, c.key_size
 
@@ -227,12 +224,25 @@ def _attention(c: ModelConfig, p: dict, prefix: str, x: Any, mask: Any) -> tuple
         y = _dense(p, f"{prefix}/{name}", x)  # [B, T, H*dk]
         return y.reshape(b, t, h, dk).transpose(0, 2, 1, 3)  # [B, H, T, dk]
 
-    q, k, v = heads("query"), heads("key"), heads("value")
+    z, logits, pattern = attend(heads("query"), heads("key"), heads("value"), mask)
+    return _dense(p, f"{prefix}/linear", z), logits, pattern  # out: [B, T, D]
+
+
+def attend(q: Any, k: Any, v: Any, mask: Any) -> tuple[Any, Any, Any]:
+    """Scaled dot-product attention of heads [B, H, T, dk] under a boolean ``mask``
+    broadcastable to [B, H, T, T]; returns (z [B, T, H*dk], logits, pattern [B, H, T, T]).
+
+    Shared with ``tracr.transformer`` (the reference-shaped Haiku modules).
+    """
+    import jax
+    import jax.numpy as jnp
+
+    b, h, t, dk = q.shape
     logits = q @ k.transpose(0, 1, 3, 2) / np.sqrt(dk)  # [B, H, T, T]
     logits = jnp.where(mask, logits, -jnp.inf)
     pattern = jax.nn.softmax(logits, axis=-1)  # [B, H, T, T]
-    z = (pattern @ v).transpose(0, 2, 1, 3).reshape(b, t, h * dk)  # [B, T, H*dk]
-    return _dense(p, f"{prefix}/linear", z), logits, pattern  # out: [B, T, D]
+    z = (pattern @ v).transpose(0, 2, 1, 3).reshape(b, t, h * v.shape[-1])  # [B, T, H*dv]
+    return z, logits, pattern
 
 
 def _mlp(p: dict, prefix: str, x: Any) -> Any:

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from tracr.errors import ModelInputError
+from tracr.model.encoder_base import CategoricalEncoder, NumericalEncoder
 
 # A categorical output whose largest coordinate is below this decodes as None: the program's
 # value there is None (an Aggregate that selected nothing, with default None).
@@ -28,6 +29,23 @@ class InputEncoder:
     def vocab(self) -> list:
         special = {self.bos_token, self.pad_token}
         return [t for t in self.encoding_map if t not in special]
+
+    @property
+    def vocab_size(self) -> int:
+        """Rows of the token embedding: the vocabulary, BOS and PAD."""
+        return len(self.encoding_map)
+
+    @property
+    def bos_encoding(self) -> int:
+        return self.encoding_map[self.bos_token]
+
+    @property
+    def pad_encoding(self) -> int:
+        return self.encoding_map[self.pad_token]
+
+    @property
+    def decoding_map(self) -> dict:
+        return {i: t for t, i in self.encoding_map.items()}
 
     def encode(self, tokens: Sequence) -> list[int]:
         """Token ids of one sequence that starts with BOS; checks every rule of the input."""
@@ -109,6 +127,12 @@ class CategoricalOutputEncoder:
     def decoding_map(self) -> dict:
         return dict(enumerate(self.values))
 
+    @property
+    def vocab_size(self) -> int:
+        return len(self.values)
+
+    bos_token = pad_token = bos_encoding = pad_encoding = None
+
     def decode(self, ids: Sequence[int]) -> list:
         """Output ids -> values (``output_encoder.decode(logits.argmax(-1).tolist())``)."""
         out = []
@@ -184,6 +208,11 @@ class NumericalOutputEncoder:
 
 
 OutputEncoder = CategoricalOutputEncoder | NumericalOutputEncoder
+
+# The reference's encoder classes: isinstance(model.output_encoder, CategoricalEncoder) works.
+CategoricalEncoder.register(InputEncoder)
+CategoricalEncoder.register(CategoricalOutputEncoder)
+NumericalEncoder.register(NumericalOutputEncoder)
 
 
 def output_encoder_from_dict(data: dict) -> OutputEncoder:

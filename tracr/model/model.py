@@ -17,7 +17,7 @@ import numpy as np
 from tracr.model.batching import decode_batch, encode_batch
 from tracr.model.config import ModelConfig
 from tracr.model.encoders import InputEncoder, OutputEncoder
-from tracr.model.forward import ForwardTrace, Params, forward
+from tracr.model.forward import Params, forward
 from tracr.model.layout import Layout
 
 
