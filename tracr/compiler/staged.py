@@ -40,7 +40,16 @@ from tracr.compiler import (
     validating,
 )
 from tracr.compiler.craft_to_model import group_layers
-from tracr.compiler.nodes import COMPILER_BOS, EXPR, ID, MODEL_BLOCK, OUTPUT_BASIS, VALUE_SET, Node
+from tracr.compiler.nodes import (
+    COMPILER_BOS,
+    EXPR,
+    ID,
+    MODEL_BLOCK,
+    NUMERICAL,
+    OUTPUT_BASIS,
+    VALUE_SET,
+    Node,
+)
 from tracr.craft.bases import BasisDirection, VectorSpaceWithBasis, join_vector_spaces
 from tracr.craft.transformers import MLP, AttentionHead, MultiAttentionHead, SeriesWithResiduals
 from tracr.errors import CompilerError, UnsupportedExprError
@@ -101,8 +110,11 @@ def infer_bases(graph: nx.DiGraph, sink: Node, vocab: Iterable[Hashable], max_se
         raise CompilerError(f"max_seq_len must be an integer >= 1, got {max_seq_len!r}")
     agraph = basis_inference.infer_value_sets(ours, vocab_set, max_seq_len, causal=False)
     for label, info in agraph.info.items():
-        if label in graph.nodes and info.values is not None:
+        if label not in graph.nodes:
+            continue
+        if info.values is not None:  # None: too many to list, and nothing needs them
             graph.nodes[label][VALUE_SET] = set(info.values)
+        if info.values is not None or ours[label].encoding == NUMERICAL:
             space = graph_to_craft.output_space(agraph, label)
             graph.nodes[label][OUTPUT_BASIS] = list(space.basis)
     graph.graph[STATE]["values"] = agraph
@@ -168,6 +180,9 @@ def _read_block(graph: nx.DiGraph, b: graph_to_craft.NodeBlocks, given: dict):
             f"SeriesWithResiduals of one head then one MLP; got {type(block).__name__}"
         )
     spaces = [s for s in (b.extra_space, *(p.residual_space for p in parts)) if s is not None]
+    # The layout names each block after its node, whatever label the user's block carries.
+    heads = [dataclasses.replace(h, label=b.label) for h in heads]
+    mlps = [dataclasses.replace(m, label=b.label) for m in mlps]
     return dataclasses.replace(
         b, head=heads[0] if heads else None, mlp=mlps[0] if mlps else None,
         extra_space=join_vector_spaces(*spaces) if spaces else None,
