@@ -10,6 +10,7 @@ parameters under ``transformer/layer_{i}/attn/{query,key,value,linear}`` and
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -41,6 +42,11 @@ class TransformerConfig:
     causal: bool = False
 
 
+@functools.partial(
+    jax.tree_util.register_dataclass,
+    data_fields=["layer_outputs", "residuals", "attn_logits", "output", "input_embeddings"],
+    meta_fields=[],
+)
 @dataclasses.dataclass
 class TransformerOutput:
     layer_outputs: list  # 2 * num_layers of [B, T, D]: attn, mlp, attn, ...
@@ -143,6 +149,10 @@ class Transformer(hk.Module):
         return x
 
 
+@functools.partial(
+    jax.tree_util.register_dataclass,
+    data_fields=["transformer_output", "unembedded"], meta_fields=[],
+)
 @dataclasses.dataclass
 class CompiledTransformerModelOutput:
     transformer_output: TransformerOutput
