@@ -19,7 +19,7 @@ from tracr.compiler import (
 from tracr.craft import bases
 from tracr.craft.chamber import categorical_mlp
 from tracr.craft.transformers import MLP, SeriesWithResiduals
-from tracr.errors import CompilerError
+from tracr.errors import CompilerError, UnsupportedExprError
 from tracr.rasp import rasp
 
 BOS, PAD = "BOS", "PAD"
@@ -153,3 +153,32 @@ def test_bad_value_arguments():
         basis_inference.infer_bases(out.graph, out.sink, {0}, 0)
     with pytest.raises(CompilerError, match="hashable"):
         basis_inference.infer_bases(out.graph, out.sink, [[0]], 3)
+
+
+def test_a_model_block_of_the_wrong_shape_is_refused():
+    out = rasp_to_graph.extract_rasp_graph(rasp.Map(lambda x: x + 1, rasp.tokens))
+    basis_inference.infer_bases(out.graph, out.sink, {0, 1}, 3)
+    expr_to_craft_graph.add_craft_components_to_rasp_graph(out.graph)
+    block = out.sink[nodes.MODEL_BLOCK]
+    out.sink[nodes.MODEL_BLOCK] = SeriesWithResiduals([block, block])
+    with pytest.raises(CompilerError, match="must be an MLP, an AttentionHead, or a"):
+        craft_graph_to_model.craft_graph_to_model(out.graph, out.sources)
+
+
+def test_the_craft_stage_refuses_what_compile_refuses():
+    program = rasp.numerical(rasp.Aggregate(
+        rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.LT), rasp.numerical(rasp.tokens)
+    ))
+    out = rasp_to_graph.extract_rasp_graph(program)
+    basis_inference.infer_bases(out.graph, out.sink, {0, 1}, 3)
+    with pytest.raises(UnsupportedExprError) as staged_error:
+        expr_to_craft_graph.add_craft_components_to_rasp_graph(out.graph)
+    with pytest.raises(UnsupportedExprError) as compile_error:
+        compiling.compile_rasp_to_model(program, {0, 1}, 3)
+    assert staged_error.value.problems == compile_error.value.problems
+    assert program.label in str(staged_error.value)
+
+
+def test_extract_output_type_is_importable_from_rasp_to_graph():
+    out = rasp_to_graph.extract_rasp_graph(lib.make_length())
+    assert isinstance(out, rasp_to_graph.ExtractRaspGraphOutput)

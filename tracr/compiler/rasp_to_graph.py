@@ -187,3 +187,11 @@ def extract_rasp_graph(tip):
     from tracr.compiler import staged
 
     return staged.extract_rasp_graph(tip)
+
+
+def __getattr__(name: str):
+    if name == "ExtractRaspGraphOutput":  # defined beside the adapter, which imports us
+        from tracr.compiler.staged import ExtractRaspGraphOutput
+
+        return ExtractRaspGraphOutput
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
