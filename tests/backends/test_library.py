@@ -95,6 +95,7 @@ def test_safetensors_round_trip(program, tmp_path):
     loaded = safetensors.load(tmp_path / "m.safetensors")
     got = loaded.apply_batch(batch)
     assert got.logits.tobytes() == ref.logits.tobytes()
+    np.testing.assert_array_equal(got.unembedded, ref.unembedded)
     assert got.decoded == ref.decoded
     assert loaded.residual_labels == model.residual_labels and loaded.layout == model.layout
 

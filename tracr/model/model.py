@@ -1,6 +1,7 @@
 """The compiled model as plain data: weights, residual layout, encoders, and ``apply``.
 
-This is what ``compile_rasp_to_model`` returns. It knows no RASP and no framework: weights are
+``compile_rasp_to_model`` returns it as ``tracr.compiler.assemble.AssembledTransformerModel``
+(which adds the reference's ``get_compiled_model``). It knows no RASP and no framework: weights are
 numpy arrays named as the reference named them (``token_embed``, ``pos_embed``,
 ``transformer/layer_{i}/attn/{query,key,value,linear}``,
 ``transformer/layer_{i}/mlp/{linear_1,linear_2}``), the unembedding is an explicit
