@@ -18,7 +18,6 @@ import numpy as np
 from tracr.compiler import craft_to_model
 from tracr.compiler.graph_to_craft import ONE
 from tracr.compiler.nodes import COMPILER_BOS, COMPILER_PAD
-from tracr.compiler.staged import StagedCraftModel
 from tracr.craft.bases import BasisDirection, VectorSpaceWithBasis, join_vector_spaces
 from tracr.craft.transformers import MLP, MultiAttentionHead
 from tracr.errors import CompilerError
@@ -76,6 +75,8 @@ def assemble_craft_model(
     Any other series runs block after block, one sublayer each; its BOS and PAD tokens are
     ``compiler_bos`` / ``compiler_pad``, by default the compiler's own names.
     """
+    from tracr.compiler.staged import StagedCraftModel  # networkx: only for staged use
+
     bos, pad = _bos_pad(tokens_space, compiler_bos, compiler_pad)
     staged = getattr(craft_model, "staged", None)
     if isinstance(craft_model, StagedCraftModel) and _unchanged(craft_model, staged):
@@ -88,7 +89,7 @@ def assemble_craft_model(
     return AssembledTransformerModel.of(model)
 
 
-def _unchanged(craft_model: StagedCraftModel, staged) -> bool:
+def _unchanged(craft_model, staged) -> bool:
     built = staged[-1]
     return len(built) == len(craft_model.blocks) and all(
         a is b for a, b in zip(built, craft_model.blocks, strict=True)
