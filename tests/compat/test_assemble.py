@@ -6,8 +6,8 @@ import pytest
 
 from tracr.compiler import assemble, compiling, lib
 from tracr.craft import bases
-from tracr.craft.chamber import categorical_mlp
-from tracr.craft.transformers import SeriesWithResiduals
+from tracr.craft.transformers import MLP, SeriesWithResiduals
+from tracr.craft.vectorspace_fns import Linear
 from tracr.errors import CompilerError, ModelInputError
 from tracr.model import CompiledModel
 from tracr.rasp import rasp
@@ -111,7 +111,8 @@ def test_forward_in_the_reference_form(reverse):
 def _hand_built():
     tokens = bases.VectorSpaceWithBasis.from_values("tokens", [0, 1])
     out_space = bases.VectorSpaceWithBasis.from_values("flip", [0, 1])
-    mlp = categorical_mlp.map_categorical_mlp(tokens, out_space, lambda x: 1 - x, "flip_hidden")
+    hidden = bases.VectorSpaceWithBasis.from_values("flip_hidden", [0, 1])
+    mlp = MLP(Linear(tokens, hidden, np.eye(2)), Linear(hidden, out_space, [[0, 1], [1, 0]]))
     return SeriesWithResiduals([mlp]), out_space
 
 

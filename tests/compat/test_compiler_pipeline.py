@@ -17,8 +17,8 @@ from tracr.compiler import (
     rasp_to_graph,
 )
 from tracr.craft import bases
-from tracr.craft.chamber import categorical_mlp
 from tracr.craft.transformers import MLP, SeriesWithResiduals
+from tracr.craft.vectorspace_fns import Linear
 from tracr.errors import CompilerError, UnsupportedExprError
 from tracr.rasp import rasp
 
@@ -102,9 +102,10 @@ def test_a_replaced_model_block_is_used():
     expr_to_craft_graph.add_craft_components_to_rasp_graph(out.graph)
     assert isinstance(out.sink[nodes.MODEL_BLOCK], MLP)
     in_space = bases.VectorSpaceWithBasis(out.graph.nodes["tokens"][nodes.OUTPUT_BASIS])
-    out_space = bases.VectorSpaceWithBasis(out.sink[nodes.OUTPUT_BASIS])
-    out.sink[nodes.MODEL_BLOCK] = categorical_mlp.map_categorical_mlp(
-        in_space, out_space, lambda x: 2 - x, "swapped_hidden"
+    out_space = bases.VectorSpaceWithBasis(out.sink[nodes.OUTPUT_BASIS])  # plus:1, plus:2
+    hidden = bases.VectorSpaceWithBasis.from_values("swapped_hidden", [0, 1])
+    out.sink[nodes.MODEL_BLOCK] = MLP(  # tokens:0 -> plus:2, tokens:1 -> plus:1
+        Linear(in_space, hidden, np.eye(2)), Linear(hidden, out_space, [[0, 1], [1, 0]])
     )
     craft = craft_graph_to_model.craft_graph_to_model(out.graph, out.sources)
     model = craft_model_to_transformer.craft_model_to_transformer(

@@ -12,7 +12,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from tracr.compiler.nodes import NUMERICAL, AnnotatedGraph, ExprNode, total_predicate
+from tracr.compiler.nodes import NUMERICAL, AnnotatedGraph, total_predicate
+from tracr.compiler.nodes import ExprNode as Node  # the compiler's node (nodes.Node is a dict)
 from tracr.craft.bases import BasisDirection, VectorSpaceWithBasis, value_sort_key
 from tracr.craft.chamber import attention, categorical_mlp, numerical_mlp
 from tracr.craft.transformers import MLP, AttentionHead
@@ -80,20 +81,20 @@ class _Builder:
     def space(self, label: str) -> VectorSpaceWithBasis:
         return output_space(self.g, label)
 
-    def build(self, node: ExprNode) -> NodeBlocks:
+    def build(self, node: Node) -> NodeBlocks:
         return getattr(self, f"_{node.kind}")(node)
 
-    def _tokens(self, node: ExprNode) -> NodeBlocks:
+    def _tokens(self, node: Node) -> NodeBlocks:
         return NodeBlocks(node.label, self.space(node.label), embed="token")
 
-    def _indices(self, node: ExprNode) -> NodeBlocks:
+    def _indices(self, node: Node) -> NodeBlocks:
         return NodeBlocks(node.label, self.space(node.label), embed="position")
 
-    def _full(self, node: ExprNode) -> NodeBlocks:
+    def _full(self, node: Node) -> NodeBlocks:
         space, fill = self.space(node.label), node.params["fill"]
         return NodeBlocks(node.label, space, embed="token", embed_fn=_constant(space, fill))
 
-    def _constant_sop(self, node: ExprNode) -> NodeBlocks:
+    def _constant_sop(self, node: Node) -> NodeBlocks:
         space, value = self.space(node.label), node.params["value"]
 
         def at_position(pos: int) -> dict:
@@ -101,7 +102,7 @@ class _Builder:
 
         return NodeBlocks(node.label, space, embed="position", embed_fn=at_position)
 
-    def _map(self, node: ExprNode) -> NodeBlocks:
+    def _map(self, node: Node) -> NodeBlocks:
         (child,) = node.children
         in_space, out_space = self.space(child), self.space(node.label)
         numerical_out = node.encoding == NUMERICAL
@@ -120,7 +121,7 @@ class _Builder:
             mlp = categorical_mlp.map_categorical_mlp(in_space, out_space, f, hidden, node.label)
         return NodeBlocks(node.label, out_space, mlp=mlp)
 
-    def _sequence_map(self, node: ExprNode) -> NodeBlocks:
+    def _sequence_map(self, node: Node) -> NodeBlocks:
         fst, snd = node.children
         if fst == snd:
             f = node.f
@@ -136,7 +137,7 @@ class _Builder:
         )
         return NodeBlocks(node.label, out_space, mlp=mlp)
 
-    def _linear_sequence_map(self, node: ExprNode) -> NodeBlocks:
+    def _linear_sequence_map(self, node: Node) -> NodeBlocks:
         fst, snd = node.children
         if self.g.graph[fst].encoding != NUMERICAL:
             return self._sequence_map(node)
@@ -147,7 +148,7 @@ class _Builder:
         )
         return NodeBlocks(node.label, out_space, mlp=mlp)
 
-    def _tuple(self, node: ExprNode) -> NodeBlocks:
+    def _tuple(self, node: Node) -> NodeBlocks:
         out_space = self.space(node.label)
         mlp = categorical_mlp.product_mlp(
             [self.space(c) for c in node.children], out_space, node.f, ONE,
@@ -155,9 +156,7 @@ class _Builder:
         )
         return NodeBlocks(node.label, out_space, mlp=mlp)
 
-    def _selector(
-        self, node: ExprNode
-    ) -> tuple[VectorSpaceWithBasis, VectorSpaceWithBasis, object]:
+    def _selector(self, node: Node) -> tuple[VectorSpaceWithBasis, VectorSpaceWithBasis, object]:
         keys, queries = node.children
         q_space, k_space = self.space(queries), self.space(keys)
         pred = node.params["predicate"]
@@ -168,7 +167,7 @@ class _Builder:
         table = _comparison_table(pred, q_space, k_space)
         return q_space, k_space, total_predicate(pred) if table is None else table
 
-    def _aggregate(self, node: ExprNode) -> NodeBlocks:
+    def _aggregate(self, node: Node) -> NodeBlocks:
         sel, sop = node.children
         q_space, k_space, pred = self._selector(self.g.graph[sel])
         out_space = self.space(node.label)
@@ -179,7 +178,7 @@ class _Builder:
         )
         return NodeBlocks(node.label, out_space, head=head)
 
-    def _selector_width(self, node: ExprNode) -> NodeBlocks:
+    def _selector_width(self, node: Node) -> NodeBlocks:
         (sel,) = node.children
         q_space, k_space, pred = self._selector(self.g.graph[sel])
         scratch = BasisDirection(f"{node.label}__width_scratch")
@@ -245,7 +244,7 @@ def _unique(values: list) -> tuple[list, np.ndarray]:
     return list(index), idx
 
 
-def composite_table(node: ExprNode, q_space, k_space) -> np.ndarray:
+def composite_table(node: Node, q_space, k_space) -> np.ndarray:
     """The selection table [query values, key values] of a flattened composite selector.
 
     Each leaf is evaluated on the small table of its own key and query components, broadcast

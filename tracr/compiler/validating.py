@@ -16,7 +16,8 @@ import dataclasses
 import itertools
 from collections.abc import Iterable, Sequence
 
-from tracr.compiler.nodes import CATEGORICAL, NUMERICAL, AnnotatedGraph, ExprNode, total_predicate
+from tracr.compiler.nodes import CATEGORICAL, NUMERICAL, AnnotatedGraph, total_predicate
+from tracr.compiler.nodes import ExprNode as Node  # the compiler's node (nodes.Node is a dict)
 from tracr.errors import TracrError
 from tracr.rasp import rasp
 
@@ -27,7 +28,7 @@ def _is_number(v) -> bool:
 
 @dataclasses.dataclass(frozen=True)
 class Problem:
-    node: ExprNode
+    node: Node
     reason: str
     fix: str
 
@@ -40,7 +41,7 @@ class _Checker:
         self.g = agraph
         self.problems: list[Problem] = []
 
-    def add(self, node: ExprNode, reason: str, fix: str) -> None:
+    def add(self, node: Node, reason: str, fix: str) -> None:
         self.problems.append(Problem(node, reason, fix))
 
     def enc(self, label: str) -> str | None:
@@ -58,21 +59,21 @@ class _Checker:
             self._numerical_none(node)
         return self.problems
 
-    def _numerical_none(self, node: ExprNode) -> None:
+    def _numerical_none(self, node: Node) -> None:
         info = self.info(node.label)
         if node.encoding == NUMERICAL and info is not None and info.may_be_none:
             if node.kind != "aggregate":  # aggregates explain themselves below
                 self.add(node, "this numerical SOp can be None, which one number cannot hold",
                          "make sure its inputs and function never give None")
 
-    def _tokens(self, node: ExprNode) -> None:
+    def _tokens(self, node: Node) -> None:
         if node.encoding == NUMERICAL:
             self.add(node, "numerical tokens are not supported",
                      "use categorical tokens and a numerical Map of them")
 
     _indices = _tokens
 
-    def _map(self, node: ExprNode) -> None:
+    def _map(self, node: Node) -> None:
         (child,) = node.children
         info = self.info(child)
         if self.enc(child) == NUMERICAL:
@@ -97,7 +98,7 @@ class _Checker:
                      "selector that always selects, or keep this Map categorical")
         self._numeric_values(node)
 
-    def _numeric_values(self, node: ExprNode) -> None:
+    def _numeric_values(self, node: Node) -> None:
         info = self.info(node.label)
         if node.encoding == NUMERICAL and info.values is not None:
             bad = [v for v in info.values if not _is_number(v)]
@@ -105,7 +106,7 @@ class _Checker:
                 self.add(node, f"numerical SOp takes non-numeric values such as {bad[0]!r}",
                          "mark it categorical")
 
-    def _sequence_map(self, node: ExprNode) -> None:
+    def _sequence_map(self, node: Node) -> None:
         encs = {self.enc(c) for c in node.children}
         if encs != {CATEGORICAL}:
             self.add(node, "a SequenceMap needs two categorical inputs (numerical inputs are "
@@ -115,22 +116,22 @@ class _Checker:
                      "keep this SequenceMap categorical")
         self._numeric_values(node)
 
-    def _linear_sequence_map(self, node: ExprNode) -> None:
+    def _linear_sequence_map(self, node: Node) -> None:
         encs = [self.enc(c) for c in node.children]
         if encs == [NUMERICAL, NUMERICAL] and node.encoding == NUMERICAL:
             return
         self._sequence_map(node)
 
-    def _constant_sop(self, node: ExprNode) -> None:
+    def _constant_sop(self, node: Node) -> None:
         if len(node.params["value"]) < self.g.max_seq_len:
             self.add(node, f"it has {len(node.params['value'])} values, fewer than max_seq_len "
                      f"{self.g.max_seq_len}", "give one value per position")
         self._numeric_values(node)
 
-    def _full(self, node: ExprNode) -> None:
+    def _full(self, node: Node) -> None:
         self._numeric_values(node)
 
-    def _select(self, node: ExprNode) -> None:
+    def _select(self, node: Node) -> None:
         p = node.params
         # A composite selector compares its leaves' own SOps (bundled into tuple SOps).
         reads = (*p["key_parts"], *p["query_parts"]) if p.get("composite") else node.children
@@ -147,7 +148,7 @@ class _Checker:
                          "selects), or combine it only with And, in comparisons other than "
                          "TRUE")
 
-    def _aggregate(self, node: ExprNode) -> None:
+    def _aggregate(self, node: Node) -> None:
         sel, sop = node.children
         default = node.params["default"]
         can_be_empty = not self.g.selects_self[sel]
@@ -162,7 +163,7 @@ class _Checker:
                          "falls back to BOS, which gives None)",
                          "use default=None and a Map that replaces None afterwards")
 
-    def _numerical_aggregate(self, node: ExprNode, sop: str, default, can_be_empty: bool) -> None:
+    def _numerical_aggregate(self, node: Node, sop: str, default, can_be_empty: bool) -> None:
         if self.enc(sop) != NUMERICAL:
             self.add(node, "a numerical Aggregate of a categorical SOp",
                      f"mark the aggregated SOp numerical: rasp.numerical({sop})")
@@ -205,7 +206,7 @@ def _form_clash(f, values) -> str | None:
 ROUNDING = 1e-11  # relative: above a mean's float error, below the gaps between values
 
 
-def _rounding_jump(node: ExprNode, values) -> float | None:
+def _rounding_jump(node: Node, values) -> float | None:
     """A value near which the Map's result moves by more than rounding could, if any.
 
     Means of values like 0.1 are known only up to float rounding (the evaluator's sum depends
@@ -227,7 +228,7 @@ def _close(a, b, numerical: bool) -> bool:
     return a == b
 
 
-def _none_selects(node: ExprNode, info) -> str | None:
+def _none_selects(node: Node, info) -> str | None:
     """A None-able SOp whose None can make the composite selector True, if any.
 
     The head selects nothing where a part of its key or query tuple is None. In the evaluator a
