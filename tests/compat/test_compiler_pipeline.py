@@ -183,3 +183,10 @@ def test_the_craft_stage_refuses_what_compile_refuses():
 def test_extract_output_type_is_importable_from_rasp_to_graph():
     out = rasp_to_graph.extract_rasp_graph(lib.make_length())
     assert isinstance(out, rasp_to_graph.ExtractRaspGraphOutput)
+
+
+def test_infer_bases_on_the_compilers_own_graph_is_infer_value_sets():
+    graph = rasp_to_graph.trace(lib.make_length())
+    got = basis_inference.infer_bases(graph, frozenset({0}), 3, False)
+    want = basis_inference.infer_value_sets(graph, frozenset({0}), 3, False)
+    assert got == want

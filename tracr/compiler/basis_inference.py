@@ -267,10 +267,16 @@ def infer_value_sets(
                           causal=causal, selects_self=inferrer.diagonal)
 
 
-def infer_bases(graph, sink, vocab, max_seq_len: int) -> None:
+def infer_bases(graph, sink, vocab, max_seq_len):
     """The reference's ``infer_bases`` (adapter; the work is ``infer_value_sets`` above, via
     ``tracr.compiler.staged``): fill ``VALUE_SET`` and ``OUTPUT_BASIS`` of every node of a
-    graph from ``rasp_to_graph.extract_rasp_graph``, in place."""
+    graph from ``rasp_to_graph.extract_rasp_graph``, in place.
+
+    Given our own ``Graph``, it is ``infer_value_sets(graph, vocab, max_seq_len, causal)``
+    (this stage's name before the reference's took it), so older callers keep working.
+    """
+    if isinstance(graph, Graph):
+        return infer_value_sets(graph, sink, vocab, max_seq_len)
     from tracr.compiler import staged
 
     staged.infer_bases(graph, sink, vocab, max_seq_len)
