@@ -68,7 +68,13 @@ def test_infer_bases_fills_value_sets_and_output_bases():
     ]
 
 
-@pytest.mark.parametrize("name", lib_catalog.NAMES)
+PROGRAMS = [  # dyck2 compiles for seconds: slow
+    pytest.param(n, marks=pytest.mark.slow) if n == "dyck2" else n
+    for n in lib_catalog.NAMES + lib_catalog.PAPER_NAMES
+]
+
+
+@pytest.mark.parametrize("name", PROGRAMS)
 def test_stages_give_the_compiled_model(name):
     case = lib_catalog.build(name, vocab_size=3, max_seq_len=4)
     want = compiling.compile_rasp_to_model(case.program, case.vocab, case.max_seq_len,
