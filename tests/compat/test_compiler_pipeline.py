@@ -16,6 +16,7 @@ from tracr.compiler import (
     nodes,
     rasp_to_graph,
 )
+from tracr.compiler.lookahead import LookaheadWarning
 from tracr.craft import bases
 from tracr.craft.transformers import MLP, SeriesWithResiduals
 from tracr.craft.vectorspace_fns import Linear
@@ -196,3 +197,10 @@ def test_infer_bases_on_the_compilers_own_graph_is_infer_value_sets():
     got = basis_inference.infer_bases(graph, frozenset({0}), 3, False)
     want = basis_inference.infer_value_sets(graph, frozenset({0}), 3, False)
     assert got == want
+
+
+def test_a_causal_craft_stage_warns_about_lookahead_like_compile():
+    out = rasp_to_graph.extract_rasp_graph(lib.make_reverse(rasp.tokens))
+    basis_inference.infer_bases(out.graph, out.sink, {1, 2}, 3)
+    with pytest.warns(LookaheadWarning, match="looks ahead"):
+        expr_to_craft_graph.add_craft_components_to_rasp_graph(out.graph, causal=True)
