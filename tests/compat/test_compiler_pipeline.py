@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from tracr.compiler import (
+    assemble,
     basis_inference,
     compiling,
     craft_graph_to_model,
@@ -15,6 +16,7 @@ from tracr.compiler import (
     lib_catalog,
     nodes,
     rasp_to_graph,
+    staged,
 )
 from tracr.compiler.lookahead import LookaheadWarning
 from tracr.craft import bases
@@ -204,3 +206,21 @@ def test_a_causal_craft_stage_warns_about_lookahead_like_compile():
     basis_inference.infer_bases(out.graph, out.sink, {1, 2}, 3)
     with pytest.warns(LookaheadWarning, match="looks ahead"):
         expr_to_craft_graph.add_craft_components_to_rasp_graph(out.graph, causal=True)
+
+
+@pytest.mark.parametrize("name", ["reverse", "sort", "frac_prevs", "hist"])
+def test_a_plain_series_of_the_same_blocks_assembles_to_an_equal_model(name):
+    """assemble_craft_model on a SeriesWithResiduals it did not build: block after block."""
+    case = lib_catalog.build(name, vocab_size=3, max_seq_len=4)
+    extracted, want = _stages(case.program, case.vocab, case.max_seq_len)
+    craft = craft_graph_to_model.craft_graph_to_model(extracted.graph, extracted.sources)
+    plain = SeriesWithResiduals(list(craft.blocks))
+    tokens, indices, output = staged.spaces_for(extracted.graph, extracted.sink,
+                                                case.max_seq_len, BOS, PAD)
+    got = assemble.assemble_craft_model(plain, tokens, indices, output,
+                                        rasp.is_categorical(case.program),
+                                        compiler_bos=BOS, compiler_pad=PAD)
+    assert not isinstance(plain, craft_graph_to_model.StagedCraftModel)
+    assert got.model_config.num_layers == want.model_config.num_layers
+    inputs = [[BOS, *xs] for xs in case.random_inputs(8, seed=2)]
+    assert got.apply_batch(inputs).decoded == want.apply_batch(inputs).decoded
