@@ -75,7 +75,8 @@ class HaikuModel:
         return self.compiled.output_encoder
 
     def get_compiled_model(self) -> Any:
-        """The ``hk.Transformed`` (the reference's name for it)."""
+        """The ``hk.Transformed`` (``transformed``). The reference's ``get_compiled_model``,
+        returning the Haiku module, is the compiled model's own (``tracr.transformer``)."""
         return self.transformed
 
     def apply(self, tokens: Sequence) -> ModelOutput:
