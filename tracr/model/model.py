@@ -18,7 +18,7 @@ import numpy as np
 from tracr.model.batching import decode_batch, encode_batch
 from tracr.model.config import ModelConfig
 from tracr.model.encoders import InputEncoder, OutputEncoder
-from tracr.model.forward import Params, forward
+from tracr.model.forward import ForwardTrace, Params, forward
 from tracr.model.layout import Layout
 
 
@@ -113,7 +113,9 @@ class CompiledModel:
             lengths=enc.lengths,
         )
 
-    def forward(self, ids, key_is_real=None):
+    def forward(
+        self, ids: np.ndarray | Params, key_is_real: np.ndarray | None = None
+    ) -> ForwardTrace | CompiledTransformerModelOutput:
         """The raw forward pass on token ids [B, T]; see ``tracr.model.forward``.
 
         ``forward(ids, key_is_real)`` returns our ``ForwardTrace`` (``key_is_real`` defaults
