@@ -76,3 +76,11 @@ class FrontendError(TracrError, SyntaxError):
 
 class CompressionError(TracrError, ValueError):
     """``tracr.compress`` was asked for something it cannot do (a bad size, a bad domain)."""
+
+
+class DumpError(TracrError, ValueError):
+    """A program cannot be written as RASP source text (``tracr.frontend.dumps``)."""
+
+
+class DatasetError(TracrError, ValueError):
+    """A dataset directory or generation setting is unusable (``tracr.datasets``)."""
