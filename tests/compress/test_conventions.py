@@ -16,7 +16,7 @@ INPUTS = {
     "frac_model": [["BOS", "x", "a", "x"], ["BOS", "a"], ["BOS", "x", "x"]],
     "causal_model": [["BOS", "a", "x", "x"], ["BOS", "x"]],
 }
-FIELDS = ("input_embeddings", "transformer_output", "unembedded")
+FIELDS = ("input_embeddings", "transformer_output", "logits", "unembedded")
 
 
 def _same_decoded(got, want):
@@ -112,7 +112,7 @@ def test_the_folded_model_is_the_compressed_model(request, name):
     got, want = folded.apply_batch(inputs), cm.apply_batch(inputs)
     _same_decoded(got.decoded, want.decoded)
     for a, b in itertools.chain(
-        zip(got.residuals, want.residuals, strict=True), [(got.unembedded, want.unembedded)]
+        zip(got.residuals, want.residuals, strict=True), [(got.logits, want.logits)]
     ):
         np.testing.assert_allclose(a, b, atol=1e-9)
 
@@ -143,7 +143,7 @@ def test_torch_module_equals_the_numpy_compressed_model(request, name, decompres
         np.testing.assert_allclose(a.numpy(), b, atol=1e-9)
     for a, b in zip(trace.layer_outputs, want.layer_outputs, strict=True):
         np.testing.assert_allclose(a.numpy(), b, atol=1e-9)
-    np.testing.assert_allclose(trace.unembedded.numpy(), want.unembedded, atol=1e-9)
+    np.testing.assert_allclose(trace.logits.numpy(), want.logits, atol=1e-9)
 
 
 def test_torch_module_apply_decodes_like_the_numpy_model(reverse_model):
@@ -168,7 +168,7 @@ def test_transformer_lens_export_equals_the_torch_compressed_model(reverse_model
     )
     with torch.no_grad():
         logits = tl(ids)
-        want = tm(ids).unembedded
+        want = tm(ids).logits
     real = (ids != enc.encoding_map[enc.pad_token])[..., None]
     np.testing.assert_allclose((logits * real).numpy(), (want * real).numpy(), atol=1e-9)
     assert not np.allclose(want.numpy(), 0)

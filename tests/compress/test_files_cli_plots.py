@@ -29,9 +29,7 @@ def test_save_load_round_trip(compressed, tmp_path):
     assert loaded.decompress_every_layer is False
     assert loaded.residual_labels == compressed.residual_labels
     tokens = ["BOS", 3, 1, 2]
-    np.testing.assert_array_equal(
-        loaded.apply(tokens).unembedded, compressed.apply(tokens).unembedded
-    )
+    np.testing.assert_array_equal(loaded.apply(tokens).logits, compressed.apply(tokens).logits)
     assert loaded.apply(tokens).decoded == compressed.apply(tokens).decoded
 
 

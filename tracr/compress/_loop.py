@@ -1,7 +1,7 @@
 """The optimisation loop of ``tracr.compress.compress`` (torch; imported only by it).
 
 Every quantity is computed in float32 on batches drawn from a fixed pool of training inputs
-whose targets (the compiled model's sublayer outputs and unembedded output) were computed
+whose targets (the compiled model's sublayer outputs and logits output) were computed
 once, in float64, by the numpy model.
 """
 
@@ -29,20 +29,20 @@ class _Targets:
     real: torch.Tensor  # [N, T]
     scored: torch.Tensor  # [N, T]
     layer_outputs: torch.Tensor  # [N, S, T, D]
-    unembedded: torch.Tensor  # [N, T, n_out]
+    logits: torch.Tensor  # [N, T, n_out]
     cls: torch.Tensor  # [N, T] argmax of the target output
     none: torch.Tensor  # [N, T] the target decodes as None (categorical only)
 
     @classmethod
     def of(cls, ex: data.Examples) -> _Targets:
-        u = torch.as_tensor(ex.unembedded, dtype=torch.float32)
+        u = torch.as_tensor(ex.logits, dtype=torch.float32)
         has_values = u.shape[-1] > 0
         return cls(
             ids=torch.as_tensor(ex.ids),
             real=torch.as_tensor(ex.real),
             scored=torch.as_tensor(ex.scored),
             layer_outputs=torch.as_tensor(ex.layer_outputs, dtype=torch.float32),
-            unembedded=u,
+            logits=u,
             cls=u.argmax(-1) if has_values else torch.zeros(u.shape[:2], dtype=torch.long),
             none=(u.amax(-1) if has_values else torch.zeros(u.shape[:2])) <= data.none_threshold(),
         )
@@ -92,7 +92,7 @@ def _train(compiled, w0, train_ex, test_ex, values, config, rng, bar):
         loss.backward()
         opt.step()
         sched.step()
-        acc = _correct(trace.unembedded.detach(), batch, vals)
+        acc = _correct(trace.logits.detach(), batch, vals)
         held = None
         if (step + 1) % config.eval_every == 0 or step + 1 == config.steps:
             held = _evaluate(tm, test, vals)
@@ -115,10 +115,10 @@ def _losses(
     err = ((outs - t.layer_outputs) ** 2).sum(-1)  # [B, S, T]
     real = t.real[:, None, :].float()  # [B, 1, T]
     recon = (err * real).sum() / (real.sum() * outs.shape[1]).clamp(min=1)
-    u = trace.unembedded  # [B, T, n_out]
+    u = trace.logits  # [B, T, n_out]
     n = t.scored.sum().clamp(min=1)
     if not categorical:
-        return ((u[..., 0] - t.unembedded[..., 0]) ** 2)[t.scored].sum() / n, recon
+        return ((u[..., 0] - t.logits[..., 0]) ** 2)[t.scored].sum() / n, recon
     valued, empty = t.scored & ~t.none, t.scored & t.none
     ce = F.cross_entropy(scale * u[valued], t.cls[valued], reduction="sum")
     zero = (u[empty] ** 2).sum()  # a None output is the zero vector
@@ -133,13 +133,13 @@ def _correct(u: torch.Tensor, t: _Targets, values: torch.Tensor | None) -> float
         same = (none & t.none) | (~none & ~t.none & (u.argmax(-1) == t.cls))
     else:
         got = (u[..., :1] - values).abs().argmin(-1)  # [B, T]
-        same = got == (t.unembedded[..., :1] - values).abs().argmin(-1)
+        same = got == (t.logits[..., :1] - values).abs().argmin(-1)
     return (same & t.scored).sum().item() / max(t.scored.sum().item(), 1)
 
 
 def _evaluate(tm: CompressedTorchModel, test: _Targets, values: torch.Tensor | None) -> float:
     with torch.no_grad():
-        return _correct(tm(test.ids, test.real).unembedded, test, values)
+        return _correct(tm(test.ids, test.real).logits, test, values)
 
 
 def _result_model(

@@ -7,7 +7,7 @@ the original, labelled basis; this module wraps them around a residual stream of
     c = (token_embed[ids] + pos_embed[:T]) @ w.T           # write: [B, T, K]
     for each sublayer f (attn, mlp, attn, ...):
         c = c + f(c @ w) @ w.T                             # read through w, write through w.T
-    unembedded = (c @ w) @ unembedding
+    logits = (c @ w) @ unembedding
 
 With ``decompress_every_layer`` the stream also makes a round trip through the original basis
 before every sublayer (``c = c @ w @ w.T``), as if it were stored decompressed; that is the
@@ -39,7 +39,7 @@ class CompressedTrace:
     attn_logits: list[torch.Tensor]  # n_layers of [B, H, T, T]
     attn_patterns: list[torch.Tensor]  # n_layers of [B, H, T, T]
     transformer_output: torch.Tensor  # [B, T, K]
-    unembedded: torch.Tensor  # [B, T, n_out]
+    logits: torch.Tensor  # [B, T, n_out]: the stream read through the unembedding
 
 
 class CompressedTorchModel(nn.Module):
@@ -81,7 +81,7 @@ class CompressedTorchModel(nn.Module):
                 trace.layer_outputs.append(write @ w)  # [B, T, D]
                 trace.residuals.append(c)
         trace.transformer_output = c
-        trace.unembedded = (c @ w) @ inner.unembedding  # [B, T, n_out]
+        trace.logits = (c @ w) @ inner.unembedding  # [B, T, n_out]
         return trace
 
     def apply(self, tokens):
@@ -104,9 +104,10 @@ class CompressedTorchModel(nn.Module):
             f.name: _numpy(getattr(trace, f.name)) for f in dataclasses.fields(CompressedTrace)
         }
         decoded = batching.decode_batch(
-            compiled.input_encoder, compiled.output_encoder, arrays["unembedded"], enc
+            compiled.input_encoder, compiled.output_encoder, arrays["logits"], enc
         )
-        return ModelOutput(decoded=decoded, lengths=enc.lengths, **arrays)
+        unembedded = compiled.output_encoder.unembed(arrays["logits"])
+        return ModelOutput(decoded=decoded, unembedded=unembedded, lengths=enc.lengths, **arrays)
 
 
 def _numpy(x):

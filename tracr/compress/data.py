@@ -37,7 +37,7 @@ class Examples:
     scored: np.ndarray  # [N, T] bool
     layer_outputs: np.ndarray  # [N, 2 * n_layers, T, D]
     residuals: np.ndarray  # [N, 1 + 2 * n_layers, T, D]: the stream before and after each
-    unembedded: np.ndarray  # [N, T, n_out]
+    logits: np.ndarray  # [N, T, n_out]
     decoded: list[list]
 
 
@@ -76,7 +76,7 @@ def examples(model: CompiledModel, inputs: list[list]) -> Examples:
     padded = [s + [enc.pad_token] * (width - len(s)) for s in inputs]
     batch = batching.encode_batch(enc, padded, pad=True)
     trace = model.forward(batch.ids, batch.key_is_real)
-    decoded = batching.decode_batch(enc, model.output_encoder, trace.unembedded, batch)
+    decoded = batching.decode_batch(enc, model.output_encoder, trace.logits, batch)
     scored = batch.key_is_real.copy()
     scored[:, 0] = False
     return Examples(
@@ -86,7 +86,7 @@ def examples(model: CompiledModel, inputs: list[list]) -> Examples:
         scored=scored,
         layer_outputs=np.stack(trace.layer_outputs, axis=1),
         residuals=np.stack([trace.input_embeddings, *trace.residuals], axis=1),
-        unembedded=trace.unembedded,
+        logits=trace.logits,
         decoded=[row[: len(s)] for row, s in zip(decoded, inputs, strict=True)],
     )
 

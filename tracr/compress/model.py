@@ -78,11 +78,10 @@ class CompressedModel:
     def apply_batch(self, batch: Sequence[Sequence], pad: bool = True) -> ModelOutput:
         enc = batching.encode_batch(self.input_encoder, batch, pad)
         trace = self.forward(enc.ids, enc.key_is_real)
-        decoded = batching.decode_batch(
-            self.input_encoder, self.output_encoder, trace.unembedded, enc
-        )
+        decoded = batching.decode_batch(self.input_encoder, self.output_encoder, trace.logits, enc)
         fields = {f.name: getattr(trace, f.name) for f in dataclasses.fields(trace)}
-        return ModelOutput(decoded=decoded, lengths=enc.lengths, **fields)
+        unembedded = self.output_encoder.unembed(trace.logits)
+        return ModelOutput(decoded=decoded, unembedded=unembedded, lengths=enc.lengths, **fields)
 
     def forward(self, ids: np.ndarray, key_is_real: np.ndarray) -> fwd.ForwardTrace:
         """The numpy forward pass on token ids [B, T] (see ``tracr.compress._modules``)."""
@@ -108,7 +107,7 @@ class CompressedModel:
                 trace.layer_outputs.append(fwd.dense(write, w))  # [B, T, D]
                 trace.residuals.append(c)
         trace.transformer_output = c
-        trace.unembedded = fwd.dense(fwd.dense(c, w), self.compiled.unembedding)
+        trace.logits = fwd.dense(fwd.dense(c, w), self.compiled.unembedding)
         return trace
 
     def fold(self) -> CompiledModel:

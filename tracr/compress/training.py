@@ -196,8 +196,10 @@ class _Progress:
         self.stream, self.total, self.k, self.interval = stream, total, k, interval
         self._next = 0.0
         self._held_out: float | None = None
+        self._last: Step | None = None
 
     def update(self, s: Step, force: bool = False) -> None:
+        self._last = s
         if s.held_out is not None:
             self._held_out = s.held_out
         now = time.monotonic()
@@ -213,5 +215,8 @@ class _Progress:
         self.stream.flush()
 
     def close(self) -> None:
+        """Draws the final state, then ends the line."""
+        if self._last is not None:
+            self.update(self._last, force=True)
         self.stream.write("\n")
         self.stream.flush()
