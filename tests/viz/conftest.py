@@ -67,10 +67,10 @@ CHROMIUM = "/usr/bin/chromium"
 def browser():
     """A headless Chromium driven by Playwright (the system's Chromium, not a download).
 
-    CI (``.ci/run``) installs Chromium and sets TRACR_REQUIRE_BROWSER=1, so there a missing
+    CI (``.ci/run``) installs Chromium and sets TRACR_CI=1, so there a missing
     browser fails; elsewhere the browser tests are skipped with the reason.
     """
-    required = os.environ.get("TRACR_REQUIRE_BROWSER") == "1"
+    required = os.environ.get("TRACR_CI") == "1"
     if not os.path.exists(CHROMIUM) and not required:
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
