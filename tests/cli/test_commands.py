@@ -216,7 +216,7 @@ def test_run_reads_inputs_from_a_file_one_per_line(capsys, tmp_path, reverse_mod
     inputs = tmp_path / "in.txt"
     inputs.write_text("1 2 3\n\n3 3\n1 2 3 1 2\n")
     assert main(["run", reverse_model, "--input-file", str(inputs)]) == 0
-    assert capsys.readouterr().out == "3 2 1\n3 3\n2 1 3 2 1\n"
+    assert capsys.readouterr().out == "3 2 1\n\n3 3\n2 1 3 2 1\n"  # line i is input i
 
 
 def test_run_reads_stdin_with_dash(capsys, monkeypatch, reverse_model):
