@@ -37,7 +37,7 @@ def reverse_model(tmp_path_factory) -> str:
 # --- help and usage ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", ["compile", "run", "verify", "show", "report"])
+@pytest.mark.parametrize("command", ["compile", "run", "verify", "show", "report", "list"])
 def test_every_subcommand_has_help_with_examples(capsys, command):
     assert main([command, "--help"]) == 0
     out = capsys.readouterr().out

@@ -26,6 +26,9 @@ def _model(name: str):
     if name == "frac_prevs_causal":
         return compiling.compile_rasp_to_model(
             lib.make_frac_prevs(rasp.tokens == "x"), {"x", "y"}, 5, causal=True)
+    if name == "map_numerical":  # no head in use; negative numbers
+        return compiling.compile_rasp_to_model(
+            rasp.numerical(rasp.Map(lambda x: 1.5 - x, rasp.tokens)), {1, 2, 3}, 4)
     if name == "shift_by":
         return compiling.compile_rasp_to_model(lib.shift_by(1, rasp.tokens), {"a", "b"}, 4)
     return compiling.compile_rasp_to_model(
@@ -38,6 +41,7 @@ CASES = [
     ("frac_prevs_causal", "x y y x x"),             # numerical output, causal mask
     ("shift_by", "a b b"),                          # None at position 1
     ("sort_unique", "4 1 3"),
+    ("map_numerical", "1 3 compiler_pad"),
 ]
 
 
@@ -67,10 +71,13 @@ def test_page_equals_model_apply(page, tmp_path, name, text):
     _run_page(page, model, text, tmp_path / "page.html")
 
     shown = page.eval_on_selector_all("#output td.out", "els => els.map(e => e.dataset.repr)")
-    if name == "frac_prevs_causal":
+    if name in ("frac_prevs_causal", "map_numerical"):
         values = page.eval_on_selector_all("#output td.out", "els => els.map(e => e.dataset.value)")
-        assert shown[0] == repr(want.decoded[0])
-        np.testing.assert_allclose([float(v) for v in values[1:]], want.decoded[1:], atol=TOL)
+        numbers = [i for i, t in enumerate(toks) if i and t != "compiler_pad"]
+        assert [shown[i] for i in range(len(toks)) if i not in numbers] == [
+            repr(want.decoded[i]) for i in range(len(toks)) if i not in numbers]
+        np.testing.assert_allclose([float(values[i]) for i in numbers],
+                                   [want.decoded[i] for i in numbers], atol=TOL)
     else:
         assert shown == [repr(v) for v in want.decoded]
 

@@ -12,7 +12,7 @@ Each program compiles with its default vocabulary and max length unless --vocab 
 --max-seq-len is given; a VOCABULARY column is written as --vocab takes it.
 
 examples:
-  tracr list
+  tracr list | grep sort
   tracr run lib:sort 3 1 2
   tracr show lib:dyck2 --max-seq-len 8
 """
