@@ -21,8 +21,13 @@ def _data(page: str) -> dict:
     return json.loads(DATA.search(page).group(1))
 
 
-def _array(spec: dict) -> np.ndarray:
-    return np.frombuffer(base64.b64decode(spec["data"]), dtype="<f8").reshape(spec["shape"])
+def _array_back(spec: dict) -> np.ndarray:
+    values = np.frombuffer(base64.b64decode(spec["data"]), dtype="<f8")
+    if "index" not in spec:
+        return values.reshape(spec["shape"])
+    out = np.zeros(int(np.prod(spec["shape"])))
+    out[np.frombuffer(base64.b64decode(spec["index"]), dtype="<i4")] = values
+    return out.reshape(spec["shape"])
 
 
 def test_the_page_embeds_the_exact_weights_and_loads_nothing(cases, tmp_path):
@@ -32,11 +37,23 @@ def test_the_page_embeds_the_exact_weights_and_loads_nothing(cases, tmp_path):
     data = _data(page)
     for name, p in model.params.items():
         for k, a in p.items():
-            np.testing.assert_array_equal(_array(data["params"][name][k]), a)
-    np.testing.assert_array_equal(_array(data["unembedding"]), model.unembedding)
+            np.testing.assert_array_equal(_array_back(data["params"][name][k]), a)
+    np.testing.assert_array_equal(_array_back(data["unembedding"]), model.unembedding)
     assert data["labels"] == model.residual_labels
+    assert all("index" in a for a in data["params"]["token_embed"].values())  # mostly zero
     assert not re.search(r"(src|href)\s*=|<link|@import|url\((?!#)|https?:", page)
     assert page.count("<script") == 2 and page.count("</script>") == 2
+
+
+def test_dense_and_sparse_arrays_round_trip():
+    from tracr.viz.page import _array
+
+    dense = np.arange(1.0, 7.0).reshape(2, 3)
+    sparse = np.zeros((4, 5))
+    sparse[1, 2], sparse[3, 4] = 0.1, -2.5
+    assert "index" not in _array(dense) and "index" in _array(sparse)
+    for a in (dense, sparse, np.zeros(3)):
+        np.testing.assert_array_equal(_array_back(_array(a)), a)
 
 
 def test_text_from_the_model_cannot_end_the_script():
@@ -64,7 +81,7 @@ def test_size_guard_names_the_size_and_the_limit(cases):
     n = count_params(model)
     weights = sum(a.size for p in model.params.values() for a in p.values())
     assert n == weights + model.unembedding.size
-    want = rf"has {n:,} parameters .* limit of 100; pass max_params={n}"
+    want = rf"has {n:,} parameters, above the interactive page's limit of 100; pass max_params={n}"
     with pytest.raises(VizError, match=want):
         interactive_html(model, max_params=100)
     assert interactive_html(model, max_params=n)  # at the limit is fine

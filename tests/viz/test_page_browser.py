@@ -7,12 +7,13 @@ model. Screenshots are kept in ``tests/artifacts/`` (git-ignored) for a person t
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tracr.compiler import compiling, lib
+from tracr.compiler import compiling, lib, lib_catalog
 from tracr.rasp import rasp
 from tracr.viz import interactive_html
 
@@ -128,3 +129,22 @@ def test_picking_tokens_and_a_bad_input(page, tmp_path):
     page.press("#tokens", "Enter")
     assert page.text_content("#error") == (
         "position 2 holds 7, which is not in the vocabulary [1, 2, 3] or PAD ('compiler_pad')")
+
+
+def test_a_large_model_starts_with_one_stage_and_can_show_all(page, tmp_path):
+    case = lib_catalog.build("sort", 10, 32)
+    model = compiling.compile_rasp_to_model(case.program, case.vocab, 32)
+    text = " ".join(str(t) for t in case.sample(random.Random(3), 32))
+    _run_page(page, model, text, tmp_path / "page.html")
+    d, stages = model.model_config.d_model, 1 + 2 * model.model_config.num_layers
+    t = 1 + len(text.split())
+    assert stages * t * d > 60000  # above the page's MAX_CELLS
+    assert page.input_value("#stage") == str(stages - 1)
+    cells = np.array(_cells(page, "#residual td.cell", ["stage", "pos", "row"]))
+    assert len(cells) == t * d and set(cells[:, 0]) == {stages - 1}
+    want = model.apply([model.input_encoder.bos_token, *map(int, text.split())]).residuals[-1][0]
+    got = np.zeros_like(want)
+    got[cells[:, 1].astype(int), cells[:, 2].astype(int)] = cells[:, 3]
+    np.testing.assert_allclose(got, want, atol=TOL, rtol=0)
+    page.select_option("#stage", "all")
+    assert page.locator("#residual td.cell").count() == stages * t * d

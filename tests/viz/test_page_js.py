@@ -81,6 +81,17 @@ def test_dense_and_base64_weights(js):
     assert got == [1.5 + 2 * 0.25 + 10, -2.0 + 2 * 4.0 + 20]
 
 
+def test_sparse_weights_scatter_into_place(js):
+    index = base64.b64encode(struct.pack("<2i", 1, 4)).decode()
+    data = base64.b64encode(struct.pack("<2d", 7.5, -1.0)).decode()
+    got = js("([i, d]) => Array.from(TracrPage.decodeArray({shape: [2, 3], index: i, data: d})"
+             ".data)", [index, data])
+    assert got == [0, 7.5, 0, 0, -1.0, 0]
+    got = js("(s) => Array.from(TracrPage.decodeArray(s).data)",
+             {"shape": [3], "index": "", "data": ""})  # all zero: nothing stored
+    assert got == [0, 0, 0]
+
+
 DATA = {
     "config": {"max_seq_len": 3},
     "bos": {"text": "BOS", "repr": "'BOS'", "id": 0},

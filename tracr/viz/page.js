@@ -17,15 +17,26 @@
 const TracrPage = (() => {
   const NONE = { text: "None", repr: "None" };
   const ZERO = 5e-7; // cells below this print blank, so the one-hot structure shows
+  const MAX_CELLS = 60000; // above this, the residual table starts with one stage
 
   // ---------------------------------------------------------------- numbers
-  function decodeArray(spec) {
-    // {shape, data: base64 of little-endian float64} or {shape, values: [...]}
-    if (spec.values) return { shape: spec.shape, data: Float64Array.from(spec.values) };
-    const bin = atob(spec.data);
+  function base64Bytes(text) {
+    const bin = atob(text);
     const bytes = new Uint8Array(bin.length);
     for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    return { shape: spec.shape, data: new Float64Array(bytes.buffer) };
+    return bytes.buffer;
+  }
+
+  function decodeArray(spec) {
+    // {shape, data: base64 little-endian float64}, the same with index: base64 int32 flat
+    // positions of the (nonzero) data, or {shape, values: [...]}
+    if (spec.values) return { shape: spec.shape, data: Float64Array.from(spec.values) };
+    const values = new Float64Array(base64Bytes(spec.data));
+    if (spec.index === undefined) return { shape: spec.shape, data: values };
+    const index = new Int32Array(base64Bytes(spec.index));
+    const data = new Float64Array(spec.shape.reduce((a, b) => a * b, 1));
+    for (let i = 0; i < index.length; i++) data[index[i]] = values[i];
+    return { shape: spec.shape, data };
   }
 
   function loadModel(data) {
@@ -281,16 +292,18 @@ const TracrPage = (() => {
     return el("table", { id: "output" }, el("tbody", {}, head, input, out));
   }
 
-  function residualTable(data, result, tokens) {
+  function residualTable(data, result, tokens, shown) {
+    // shown: the stage indices (0 = embedding, then after each sublayer) to draw
     const { T, D } = result;
     const names = stageNames(data.config.num_layers);
-    const streams = [result.inputEmbeddings, ...result.residuals];
+    const all = [result.inputEmbeddings, ...result.residuals];
+    const streams = shown.map((s) => all[s]);
     let scale = 1;
-    for (const s of streams) for (const v of s) scale = Math.max(scale, Math.abs(v));
+    for (const s of all) for (const v of s) scale = Math.max(scale, Math.abs(v));
     const top = el("tr", {}, el("th", { class: "label" }, "after"),
-      names.map((n, s) => el("th", { colspan: T, class: "stage", "data-stage": s }, n)));
+      shown.map((s) => el("th", { colspan: T, class: "stage", "data-stage": s }, names[s])));
     const second = el("tr", {}, el("th", { class: "label" }, "label \\ position"),
-      names.map(() => tokens.map((_, p) => el("th", { class: `tok${p === 0 ? " first" : ""}` },
+      shown.map(() => tokens.map((_, p) => el("th", { class: `tok${p === 0 ? " first" : ""}` },
         posLabel(tokens, p)))));
     const body = el("tbody");
     const starts = new Set(data.groups.map((g) => g[1]));
@@ -298,7 +311,8 @@ const TracrPage = (() => {
       const label = data.labels[r];
       const cells = [];
       let nonzero = false;
-      streams.forEach((stream, s) => {
+      streams.forEach((stream, i) => {
+        const s = shown[i];
         for (let p = 0; p < T; p++) {
           const v = stream[p * D + r];
           nonzero = nonzero || Math.abs(v) >= ZERO;
@@ -452,10 +466,21 @@ const TracrPage = (() => {
       const hide = el("label", {}, el("input", { type: "checkbox", id: "hide-zero",
         onchange: (e) => results.classList.toggle("hide-zero", e.target.checked) }),
       " hide rows that are zero everywhere");
+      const names = stageNames(data.config.num_layers);
+      const tableBox = el("div", { class: "scroll" });
+      const draw = (which) => tableBox.replaceChildren(residualTable(data, result,
+        parsed.tokens, which === "all" ? names.map((_, s) => s) : [Number(which)]));
+      // A large model draws one stage at first, so the page stays responsive.
+      const first = names.length * result.T * result.D <= MAX_CELLS ? "all" : names.length - 1;
+      const stagePick = el("select", { id: "stage", onchange: (e) => draw(e.target.value) },
+        el("option", { value: "all" }, "every sublayer"),
+        names.map((n, s) => el("option", { value: s }, `after ${n}`)));
+      stagePick.value = String(first);
+      draw(String(first));
       results.replaceChildren(
         section("output-section", "Decoded output", outputTable(parsed.tokens, decoded)),
-        section("residual-section", "Residual stream after each sublayer", hide,
-          el("div", { class: "scroll" }, residualTable(data, result, parsed.tokens))),
+        section("residual-section", "Residual stream after each sublayer",
+          el("div", { class: "row" }, "show ", stagePick, hide), tableBox),
         section("attention-section", "Attention patterns",
           attentionSection(data, result, parsed.tokens)));
       root.dataset.state = "ran";

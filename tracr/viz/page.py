@@ -29,9 +29,9 @@ from tracr.model.model import CompiledModel
 from tracr.model.text import allocation_text, program_text
 from tracr.viz._common import VizError
 
-# Weights above this many parameters are not embedded (the page would pass ~27 MB).
-DEFAULT_MAX_PARAMS = 2_000_000
-_BYTES_PER_PARAM = 8 * 4 / 3  # float64, base64
+# Models with more parameters are not embedded: the browser holds them as float64 and runs
+# the forward pass on every input (5e6 parameters are 40 MB of memory there).
+DEFAULT_MAX_PARAMS = 5_000_000
 
 
 def count_params(model: CompiledModel) -> int:
@@ -45,17 +45,26 @@ def check_size(model: CompiledModel, max_params: int = DEFAULT_MAX_PARAMS) -> in
     n = count_params(model)
     if n > max_params:
         raise VizError(
-            f"the model has {n:,} parameters (about {n * _BYTES_PER_PARAM / 2**20:.0f} MiB in "
-            f"the page), above the interactive page's limit of {max_params:,}; pass "
-            f"max_params={n} (tracr report --max-params {n}) to embed it anyway, "
-            "or write the static report"
+            f"the model has {n:,} parameters, above the interactive page's limit of "
+            f"{max_params:,}; pass max_params={n} (tracr report --max-params {n}) to embed "
+            "it anyway, or write the static report"
         )
     return n
 
 
+def _b64(a: np.ndarray, dtype: str) -> str:
+    return base64.b64encode(np.ascontiguousarray(a, dtype=dtype).tobytes()).decode("ascii")
+
+
 def _array(a: np.ndarray) -> dict:
-    data = np.ascontiguousarray(a, dtype="<f8").tobytes()
-    return {"shape": list(a.shape), "data": base64.b64encode(data).decode("ascii")}
+    """Float64, base64: dense, or as (flat index, value) pairs when mostly zero (compiled
+    weights usually are), which keeps the page several times smaller."""
+    flat = np.asarray(a, dtype=np.float64).ravel()
+    nonzero = np.flatnonzero(flat)
+    if nonzero.size * 12 < flat.size * 8:
+        return {"shape": list(a.shape), "index": _b64(nonzero, "<i4"),
+                "data": _b64(flat[nonzero], "<f8")}
+    return {"shape": list(a.shape), "data": _b64(flat, "<f8")}
 
 
 def _token(tok: Any) -> dict:
