@@ -65,6 +65,12 @@ def test_text_from_the_model_cannot_end_the_script():
     assert data["initial"] == ["</script>"]
 
 
+def test_the_first_input_defaults_to_vocabulary_tokens(cases):
+    model = cases["reverse"].model
+    for tokens in (None, [], [model.input_encoder.bos_token]):
+        assert _data(interactive_html(model, tokens=tokens))["initial"] == ["1", "2", "3"]
+
+
 def test_tokens_keep_their_types():
     model = compiling.compile_rasp_to_model(lib.make_length(), {1, "1"}, 3)
     reprs = {t["repr"] for t in _data(interactive_html(model))["tokens"]}

@@ -95,7 +95,7 @@ def page_data(model: CompiledModel, tokens: Sequence | None = None) -> dict:
     enc = model.input_encoder
     cfg = model.model_config
     initial = [t for t in (tokens or []) if t != enc.bos_token]
-    if not tokens:
+    if not initial:
         initial = sorted(enc.vocab, key=repr)[: min(3, cfg.max_seq_len)]
     return {
         "config": cfg.to_dict(),
