@@ -383,51 +383,58 @@ const TracrPage = (() => {
     return node;
   }
 
-  function programGraph(data) {
-    const cols = graphColumns(data.nodes);
-    const W = 170;
-    const H = 44;
-    const GX = 40;
-    const GY = 16;
-    const rowOf = new Map();
+  const BOX = { W: 170, H: 44, GX: 40, GY: 16 }; // graph node size and gaps, in px
+
+  function graphPositions(nodes) {
+    // label -> [x, y] of its box; nodes stack in their column in program order
+    const cols = graphColumns(nodes);
+    const rows = new Map();
     const count = [];
-    for (const n of data.nodes) {
+    for (const n of nodes) {
       const c = cols.get(n.label);
       count[c] = (count[c] || 0) + 1;
-      rowOf.set(n.label, count[c] - 1);
+      rows.set(n.label, count[c] - 1);
     }
-    const pos = (label) => [cols.get(label) * (W + GX) + 10, rowOf.get(label) * (H + GY) + 30];
-    const width = (Math.max(...cols.values()) + 1) * (W + GX);
-    const height = Math.max(...count.filter((x) => x)) * (H + GY) + 40;
+    const pos = new Map();
+    for (const [label, c] of cols) {
+      pos.set(label, [c * (BOX.W + BOX.GX) + 10, rows.get(label) * (BOX.H + BOX.GY) + 30]);
+    }
+    const width = (Math.max(...cols.values()) + 1) * (BOX.W + BOX.GX);
+    const height = Math.max(...count.filter((x) => x)) * (BOX.H + BOX.GY) + 40;
+    return { pos, width, height };
+  }
+
+  function graphNode(data, n, [x, y]) {
+    const where = isSelector(n) ? "selector"
+      : n.layer === null ? "embedding" : `L${n.layer} ${n.sublayer}`;
+    const kind = isSelector(n) ? "selector" : n.layer === null ? "source" : n.sublayer;
+    const cls = `node ${kind}${n.label === data.output_label ? " output" : ""}`;
+    const info = `${n.label} = ${n.description} @ ${where} ${n.values || ""}`;
+    return svg("g", { class: cls, "data-label": n.label, "data-info": info,
+      "data-layer": n.layer === null ? "" : n.layer, "data-sublayer": n.sublayer || "" },
+    svg("title", {}, info),
+    svg("rect", { x, y, width: BOX.W, height: BOX.H, rx: 6 }),
+    svg("text", { x: x + 8, y: y + 17, class: "name" }, n.label),
+    svg("text", { x: x + 8, y: y + 35, class: "where" }, where));
+  }
+
+  function programGraph(data) {
+    const { pos, width, height } = graphPositions(data.nodes);
     const root = svg("svg", { id: "graph", width, height, viewBox: `0 0 ${width} ${height}` });
     root.append(svg("defs", {}, svg("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 10,
       refY: 5, markerWidth: 6, markerHeight: 6, orient: "auto" },
     svg("path", { d: "M 0 0 L 10 5 L 0 10 z", fill: "#888" }))));
     for (const n of data.nodes) {
-      const [x2, y2] = pos(n.label);
-      for (const c of n.children) {
-        if (!cols.has(c)) continue;
-        const [x1, y1] = pos(c);
-        const [sx, sy, ex, ey] = [x1 + W, y1 + H / 2, x2, y2 + H / 2];
+      const [ex, y2] = pos.get(n.label);
+      for (const c of n.children.filter((label) => pos.has(label))) {
+        const [x1, y1] = pos.get(c);
+        const [sx, sy, ey] = [x1 + BOX.W, y1 + BOX.H / 2, y2 + BOX.H / 2];
         const mid = (sx + ex) / 2;
         root.append(svg("path", { class: "edge", "marker-end": "url(#arrow)",
           d: `M ${sx} ${sy} C ${mid} ${sy}, ${mid} ${ey}, ${ex} ${ey}` }));
       }
     }
-    for (const n of data.nodes) {
-      const [x, y] = pos(n.label);
-      const where = isSelector(n) ? "selector"
-        : n.layer === null ? "embedding" : `L${n.layer} ${n.sublayer}`;
-      const cls = `node ${isSelector(n) ? "selector" : n.layer === null ? "source" : n.sublayer}` +
-        (n.label === data.output_label ? " output" : "");
-      const info = `${n.label} = ${n.description} @ ${where} ${n.values || ""}`;
-      root.append(svg("g", { class: cls, "data-label": n.label, "data-info": info,
-        "data-layer": n.layer === null ? "" : n.layer, "data-sublayer": n.sublayer || "" },
-      svg("title", {}, info),
-      svg("rect", { x, y, width: W, height: H, rx: 6 }),
-      svg("text", { x: x + 8, y: y + 17, class: "name" }, n.label),
-      svg("text", { x: x + 8, y: y + 35, class: "where" }, where)));
-    }
+    for (const n of data.nodes) root.append(graphNode(data, n, pos.get(n.label)));
     return root;
   }
 
@@ -449,6 +456,58 @@ const TracrPage = (() => {
       `max_seq_len ${c.max_seq_len}${c.causal ? " · causal" : ""}`);
   }
 
+  function residualSection(data, result, tokens, results) {
+    // A large model draws one stage at first, so the page stays responsive.
+    const names = stageNames(data.config.num_layers);
+    const tableBox = el("div", { class: "scroll" });
+    const draw = (which) => tableBox.replaceChildren(residualTable(data, result, tokens,
+      which === "all" ? names.map((_, s) => s) : [Number(which)]));
+    const first = names.length * result.T * result.D <= MAX_CELLS ? "all" : names.length - 1;
+    const stagePick = el("select", { id: "stage", onchange: (e) => draw(e.target.value) },
+      el("option", { value: "all" }, "every sublayer"),
+      names.map((n, s) => el("option", { value: s }, `after ${n}`)));
+    stagePick.value = String(first);
+    draw(String(first));
+    const hide = el("label", {}, el("input", { type: "checkbox", id: "hide-zero",
+      onchange: (e) => results.classList.toggle("hide-zero", e.target.checked) }),
+    " hide rows that are zero everywhere");
+    return section("residual-section", "Residual stream after each sublayer",
+      el("div", { class: "row" }, "show ", stagePick, hide), tableBox);
+  }
+
+  function runInput(data, model, text, error, results) {
+    // Parse the input, run the model, redraw the results; returns whether it ran.
+    const parsed = parseTokens(data, text);
+    error.textContent = parsed.error || "";
+    if (parsed.error) return false;
+    const keyIsReal = parsed.ids.map((id) => id !== data.pad.id);
+    const result = forward(model, parsed.ids, keyIsReal);
+    const decoded = decode(data, result.unembedded, parsed.ids);
+    results.replaceChildren(
+      section("output-section", "Decoded output", outputTable(parsed.tokens, decoded)),
+      residualSection(data, result, parsed.tokens, results),
+      section("attention-section", "Attention patterns",
+        attentionSection(data, result, parsed.tokens)));
+    return true;
+  }
+
+  function inputSection(data, inputBox, runIt, error) {
+    const add = (tok) => {
+      const word = tok.text === tok.repr ? tok.text : tok.repr;
+      inputBox.value = `${inputBox.value.trim()} ${word}`.trim();
+      runIt();
+    };
+    const picks = data.tokens.filter((t) => t.id !== data.bos.id).map((t) => el("button",
+      { class: "tok-button", type: "button", "data-repr": t.repr, onclick: () => add(t) },
+      t.id === data.pad.id ? `${t.text} (PAD)` : t.repr));
+    inputBox.addEventListener("keydown", (e) => { if (e.key === "Enter") runIt(); });
+    return section("input-section", "Input",
+      el("div", { class: "row" }, el("span", {}, `${data.bos.text} +`), inputBox,
+        el("button", { id: "run", type: "button", onclick: runIt }, "Run"),
+        el("button", { type: "button", onclick: () => { inputBox.value = ""; } }, "Clear")),
+      el("div", { class: "row picks" }, "add a token: ", picks), error);
+  }
+
   function render(data, root) {
     const model = loadModel(data);
     const inputBox = el("input", { id: "tokens", type: "text", spellcheck: "false",
@@ -456,52 +515,11 @@ const TracrPage = (() => {
     const error = el("div", { id: "error", role: "alert" });
     const results = el("div", { id: "results" });
     const hover = el("div", { id: "hover" }, "hover over a cell for its exact value");
-    const runIt = () => {
-      const parsed = parseTokens(data, inputBox.value);
-      error.textContent = parsed.error || "";
-      if (parsed.error) return;
-      const keyIsReal = parsed.ids.map((id) => id !== data.pad.id);
-      const result = forward(model, parsed.ids, keyIsReal);
-      const decoded = decode(data, result.unembedded, parsed.ids);
-      const hide = el("label", {}, el("input", { type: "checkbox", id: "hide-zero",
-        onchange: (e) => results.classList.toggle("hide-zero", e.target.checked) }),
-      " hide rows that are zero everywhere");
-      const names = stageNames(data.config.num_layers);
-      const tableBox = el("div", { class: "scroll" });
-      const draw = (which) => tableBox.replaceChildren(residualTable(data, result,
-        parsed.tokens, which === "all" ? names.map((_, s) => s) : [Number(which)]));
-      // A large model draws one stage at first, so the page stays responsive.
-      const first = names.length * result.T * result.D <= MAX_CELLS ? "all" : names.length - 1;
-      const stagePick = el("select", { id: "stage", onchange: (e) => draw(e.target.value) },
-        el("option", { value: "all" }, "every sublayer"),
-        names.map((n, s) => el("option", { value: s }, `after ${n}`)));
-      stagePick.value = String(first);
-      draw(String(first));
-      results.replaceChildren(
-        section("output-section", "Decoded output", outputTable(parsed.tokens, decoded)),
-        section("residual-section", "Residual stream after each sublayer",
-          el("div", { class: "row" }, "show ", stagePick, hide), tableBox),
-        section("attention-section", "Attention patterns",
-          attentionSection(data, result, parsed.tokens)));
-      root.dataset.state = "ran";
-    };
-    const add = (tok) => {
-      inputBox.value = `${inputBox.value.trim()} ${tok.text === tok.repr ? tok.text : tok.repr}`
-        .trim();
-      runIt();
-    };
-    const picks = data.tokens.filter((t) => t.id !== data.bos.id).map((t) => el("button",
-      { class: "tok-button", type: "button", "data-repr": t.repr, onclick: () => add(t) },
-      t.id === data.pad.id ? `${t.text} (PAD)` : t.repr));
-    inputBox.addEventListener("keydown", (e) => { if (e.key === "Enter") runIt(); });
+    const runIt = () => runInput(data, model, inputBox.value, error, results);
     root.append(
       el("header", {}, el("h1", {}, `tracr model: ${data.output_label}`), summary(data)),
       hover,
-      section("input-section", "Input",
-        el("div", { class: "row" }, el("span", {}, `${data.bos.text} +`), inputBox,
-          el("button", { id: "run", type: "button", onclick: runIt }, "Run"),
-          el("button", { type: "button", onclick: () => { inputBox.value = ""; } }, "Clear")),
-        el("div", { class: "row picks" }, "add a token: ", picks), error),
+      inputSection(data, inputBox, runIt, error),
       results,
       section("graph-section", "Program graph (columns: where each expression is computed)",
         el("div", { class: "scroll" }, programGraph(data))),
