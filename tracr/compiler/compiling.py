@@ -10,6 +10,7 @@ from collections.abc import Hashable, Iterable
 
 from tracr.compiler import (
     allocation,
+    assemble,
     basis_inference,
     craft_to_model,
     graph_to_craft,
@@ -18,13 +19,10 @@ from tracr.compiler import (
     selectors,
     validating,
 )
+from tracr.compiler.nodes import COMPILER_BOS, COMPILER_PAD
 from tracr.craft.bases import BasisDirection
 from tracr.errors import CompilerError, UnsupportedExprError
-from tracr.model import CompiledModel
 from tracr.rasp import rasp
-
-COMPILER_BOS = "compiler_bos"
-COMPILER_PAD = "compiler_pad"
 
 
 def compile_rasp_to_model(
@@ -35,7 +33,7 @@ def compile_rasp_to_model(
     compiler_bos: Hashable = COMPILER_BOS,
     compiler_pad: Hashable = COMPILER_PAD,
     mlp_exactness: float | None = None,
-) -> CompiledModel:
+) -> assemble.AssembledTransformerModel:
     """Compile ``program`` into a transformer exact on every input over ``vocab`` of length
     1..``max_seq_len`` (after a leading ``compiler_bos``), or raise naming what cannot be.
 
@@ -45,7 +43,7 @@ def compile_rasp_to_model(
     vocab_set = _check_arguments(vocab, max_seq_len, causal, compiler_bos, compiler_pad,
                                  mlp_exactness)
     graph = selectors.flatten_selectors(rasp_to_graph.trace(program))
-    agraph = basis_inference.infer_bases(graph, vocab_set, max_seq_len, causal)
+    agraph = basis_inference.infer_value_sets(graph, vocab_set, max_seq_len, causal)
     problems = validating.static_problems(agraph)
     if problems:
         raise UnsupportedExprError([str(p) for p in problems])
@@ -59,7 +57,8 @@ def compile_rasp_to_model(
     )
     blocks = graph_to_craft.build_blocks(agraph, settings)
     alloc = allocation.allocate(graph, blocks)
-    return craft_to_model.assemble(agraph, blocks, alloc, compiler_bos, compiler_pad)
+    model = craft_to_model.assemble(agraph, blocks, alloc, compiler_bos, compiler_pad)
+    return assemble.AssembledTransformerModel.of(model)
 
 
 def _check_arguments(vocab, max_seq_len, causal, bos, pad, mlp_exactness) -> frozenset:
