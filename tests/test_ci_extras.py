@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 EXTRAS = ["torch", "jax", "haiku", "transformer_lens", "matplotlib", "nnsight", "safetensors",
-          "playwright", "nbclient", "nbformat", "ipykernel"]
+          "playwright", "nbclient", "nbformat", "ipykernel", "pyarrow", "ray"]
 
 
 @pytest.mark.skipif(os.environ.get("TRACR_CI") != "1", reason="only CI promises every extra")
