@@ -8,7 +8,8 @@ compiler did not foresee is a silent error. Rules (SPEC section 4):
 * Map -> f over the input's set; SequenceMap -> f over the product of the two sets; a call that
   raises drops that input with a warning (the evaluator would raise there too);
 * categorical Aggregate -> the input's set; numerical Aggregate -> every mean of 1..n of the
-  input's values (every fraction k/m, 0 <= k <= m <= n, for 0/1 inputs), plus the default 0.
+  input's values, as the exact floats the evaluator computes (every k/m, 0 <= k <= m <= n,
+  for 0/1 inputs), plus the default 0.
 
 ``may_be_none`` follows None through the program: a categorical Aggregate whose selector can
 select nothing and whose default is None, a Map that returns None, and everything downstream.
@@ -76,62 +77,41 @@ def _apply_all(node: Node, f: Callable, args: Iterable[tuple]) -> tuple[set, boo
 
 
 def _means(values: frozenset, max_seq_len: int) -> tuple[frozenset | None, bool]:
-    """Every mean of a multiset of 1..max_seq_len values (None when too many), and whether
-    they are exactly the floats the evaluator computes.
+    """Every mean of a multiset of 1..max_seq_len values, exactly the floats the evaluator's
+    ``mean`` computes (None when there are too many), and whether they could be listed.
 
-    Only numbers are averaged: the evaluator raises on any other selected value, and
-    validation reports a numerical Aggregate of non-numbers.
+    Every finite float is a dyadic rational, so with ``scale`` the largest denominator every
+    value is ``v = s_v / scale`` for an integer ``s_v``: sums are exact Python integers, and
+    the evaluator's two roundings (``fsum`` of the values, then ``/ m``) are reproduced by
+    ``fl(s / scale) / m``; all-integer values divide once, ``s / m``. So 1/3 stays
+    0.3333333333333333 and a later ``x == 1/3`` is judged as the evaluator judges it.
+    Only ints and floats are averaged exactly; other numbers (Fraction, Decimal, numpy
+    integers) and inf/nan make the set unknown (validation refuses what reads it).
     """
-    values = frozenset(v for v in values if isinstance(v, numbers.Real))
-    scale = _exact_scale(values, max_seq_len)
-    if scale is not None:
-        scaled = sorted({int(Fraction(v) * scale) for v in values})
-        return _exact_means(scaled, scale, max_seq_len), True
-    nums = sorted(float(v) for v in values)
-    sums = {0.0}
-    means: set[float] = set()
-    for m in range(1, max_seq_len + 1):
-        if len(sums) * len(nums) > MAX_MEAN_WORK:
-            return None, False
-        sums = {round(s + v, 12) for s in sums for v in nums}
-        means.update(round(s / m, 12) for s in sums)
-        if len(sums) > MAX_MEAN_VALUES or len(means) > MAX_MEAN_VALUES:
-            return None, False
-    return frozenset(means) | frozenset({0}), False
-
-
-def _exact_scale(values, max_seq_len: int) -> int | None:
-    """A power of two ``2**k`` such that the evaluator's float sums are exact, or None.
-
-    Ints and floats are dyadic rationals: with every value a multiple of ``2**-k`` and every
-    sum of up to max_seq_len of them below ``2**53 * 2**-k`` in size, no float addition
-    rounds. Integers (k = 0), halves and quarters qualify; 0.1 does not.
-    """
-    if not all(isinstance(v, int | float) and math.isfinite(v) for v in values):
-        return None
-    fracs = [Fraction(v) for v in values]
+    nums = [v for v in values if isinstance(v, numbers.Real)]
+    if not all(isinstance(v, int | float) and math.isfinite(v) for v in nums):
+        return None, False
+    all_int = all(type(v) is int or type(v) is bool for v in nums)
+    fracs = [Fraction(v) if all_int else Fraction(float(v)) for v in nums]
     scale = max((f.denominator for f in fracs), default=1)
-    largest = max((abs(f) for f in fracs), default=0)
-    return scale if largest * max_seq_len * scale < 2**53 else None
-
-
-def _exact_means(scaled: list[int], scale: int, max_seq_len: int) -> frozenset | None:
-    """Means of ``v / scale`` for integers v, exactly as the evaluator computes them.
-
-    The evaluator's sum is exact (``_exact_scale``) and ``sum / len`` is one correctly rounded
-    division, as is the integer division ``s / (m * scale)`` here: the very same float. So
-    1/3 stays 0.3333333333333333 (not a rounded 0.333333333333 that a later ``x * 3 == 1``
-    would misjudge). For 0/1 values: every k/m.
-    """
+    scaled = sorted({int(f * scale) for f in fracs})
+    if not all_int and max(map(abs, fracs), default=0) * max_seq_len >= 2**53:
+        return None, False  # all-int selections would divide exactly, mixed ones round first
     sums, means = {0}, set()
     for m in range(1, max_seq_len + 1):
         if len(sums) * len(scaled) > MAX_MEAN_WORK:
-            return None
+            return None, False
         sums = {s + v for s in sums for v in scaled}
-        means.update(s / (m * scale) for s in sums)
+        try:
+            if all_int:
+                means.update(s / m for s in sums)
+            else:
+                means.update((s / scale) / m for s in sums)
+        except OverflowError:
+            return None, False
         if len(means) > MAX_MEAN_VALUES:
-            return None
-    return frozenset(means) | frozenset({0})  # the default; a mean 0.0 shows as such
+            return None, False
+    return frozenset(means) | frozenset({0}), True  # the default; a mean 0.0 shows as such
 
 
 class _Inferrer:

@@ -46,7 +46,7 @@ def compile_rasp_to_model(
                                  mlp_exactness)
     graph = selectors.flatten_selectors(rasp_to_graph.trace(program))
     agraph = basis_inference.infer_bases(graph, vocab_set, max_seq_len, causal)
-    problems = validating.static_problems(agraph)
+    problems = validating.static_problems(agraph, mlp_exactness)
     if problems:
         raise UnsupportedExprError([str(p) for p in problems])
     if causal:

@@ -16,6 +16,7 @@ import dataclasses
 import itertools
 from collections.abc import Iterable, Sequence
 
+from tracr.compiler import precision
 from tracr.compiler.nodes import CATEGORICAL, NUMERICAL, AnnotatedGraph, Node, total_predicate
 from tracr.errors import TracrError
 from tracr.rasp import rasp
@@ -77,20 +78,15 @@ class _Checker:
         info = self.info(child)
         if self.enc(child) == NUMERICAL:
             if info.values is None:
-                self.add(node, "the input's value set is too large to discretise",
-                         "aggregate fewer distinct values before this Map")
+                self.add(node, "the input's value set cannot be listed (too many distinct "
+                         "means, or a mean of values other than finite ints and floats)",
+                         "aggregate fewer distinct values (or ints and floats) before this Map")
             elif not all(_is_number(v) for v in info.values):
                 self.add(node, "the numerical input holds non-numbers", "mark it categorical")
             elif (clash := _form_clash(node.f, info.values)) is not None:
                 self.add(node, f"its function tells {clash} apart, but its numerical input "
                          f"{child!r} can hold either and the model sees only the number",
                          "make the function give equal results for equal numbers")
-            elif not info.exact and (v := _rounding_jump(node, info.values)) is not None:
-                self.add(node, f"its numerical input {child!r} holds means that the evaluator "
-                         "computes only up to float rounding (of values like 0.1), and the "
-                         f"function's result changes within that rounding of {v!r}",
-                         "round inside the function (e.g. round(x, 6)), compare with a "
-                         "margin, or average integers")
         elif node.encoding == NUMERICAL and info.may_be_none:
             self.add(node, f"its input {child!r} can be None, and a numerical Map of None is "
                      "None, which one number cannot hold", "give the Aggregate upstream a "
@@ -202,31 +198,6 @@ def _form_clash(f, values) -> str | None:
     return None
 
 
-ROUNDING = 1e-11  # relative: above a mean's float error, below the gaps between values
-
-
-def _rounding_jump(node: Node, values) -> float | None:
-    """A value near which the Map's result moves by more than rounding could, if any.
-
-    Means of values like 0.1 are known only up to float rounding (the evaluator's sum depends
-    on the order of its terms), so the result at ``v`` must not change within ``ROUNDING`` of it:
-    exactly for a categorical result, within 1e-6 (relative) for a numerical one.
-    """
-    for v in sorted(values):
-        kind, at_v = _outcome(node.f, v)
-        for x in (v - ROUNDING * max(1.0, abs(v)), v + ROUNDING * max(1.0, abs(v))):
-            kind_x, at_x = _outcome(node.f, x)
-            if kind_x != kind or not _close(at_x, at_v, node.encoding == NUMERICAL):
-                return v
-    return None
-
-
-def _close(a, b, numerical: bool) -> bool:
-    if numerical and _is_number(a) and _is_number(b):
-        return abs(a - b) <= 1e-6 * max(1.0, abs(b))
-    return a == b
-
-
 def _none_selects(node: Node, info) -> str | None:
     """A None-able SOp whose None can make the composite selector True, if any.
 
@@ -252,9 +223,15 @@ def _none_selects(node: Node, info) -> str | None:
     return None
 
 
-def static_problems(agraph: AnnotatedGraph) -> list[Problem]:
+def static_problems(agraph: AnnotatedGraph, mlp_exactness: float | None = None
+                    ) -> list[Problem]:
     """Every expression of the program that cannot be compiled exactly."""
-    return _Checker(agraph).run()
+    problems = _Checker(agraph).run()
+    fix = ("keep the magnitudes a numerical SOp is computed from within about 1e12 of the "
+           "gaps its later Maps tell apart (and of 1e-5 for the output), e.g. subtract the "
+           "large offset before averaging, or make it categorical")
+    return problems + [Problem(node, reason, fix)
+                       for node, reason in precision.precision_problems(agraph, mlp_exactness)]
 
 
 @dataclasses.dataclass(frozen=True)
