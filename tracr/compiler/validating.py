@@ -78,8 +78,9 @@ class _Checker:
         info = self.info(child)
         if self.enc(child) == NUMERICAL:
             if info.values is None:
-                self.add(node, "the input's value set cannot be listed (too many distinct "
-                         "means, or a mean of values other than finite ints and floats)",
+                self.add(node, "the input's value set is too large to list (too many "
+                         "distinct means) or unknown (a mean of values other than finite ints "
+                         "and floats)",
                          "aggregate fewer distinct values (or ints and floats) before this Map")
             elif not all(_is_number(v) for v in info.values):
                 self.add(node, "the numerical input holds non-numbers", "mark it categorical")
@@ -227,6 +228,8 @@ def static_problems(agraph: AnnotatedGraph, mlp_exactness: float | None = None
                     ) -> list[Problem]:
     """Every expression of the program that cannot be compiled exactly."""
     problems = _Checker(agraph).run()
+    if problems:  # precision is judged on programs that are otherwise compilable
+        return problems
     fix = ("keep the magnitudes a numerical SOp is computed from within about 1e12 of the "
            "gaps its later Maps tell apart (and of 1e-5 for the output), e.g. subtract the "
            "large offset before averaging, or make it categorical")
