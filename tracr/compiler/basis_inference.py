@@ -30,6 +30,7 @@ from tracr.compiler.nodes import (
     Graph,
     Node,
     ValueInfo,
+    canonical,
     total_predicate,
 )
 from tracr.errors import UnsupportedExprError
@@ -43,8 +44,8 @@ class ValueSetWarning(UserWarning):
     """A user function raised on some input values; those inputs are dropped."""
 
 
-def _apply_all(node: Node, f: Callable, args: Iterable[tuple]) -> tuple[set, bool]:
-    out: set[Hashable] = set()
+def _apply_all(node: Node, f: Callable, args: Iterable[tuple]) -> tuple[list, bool]:
+    out: list[Hashable] = []
     produced_none = False
     failures = []
     for arg in args:
@@ -57,7 +58,8 @@ def _apply_all(node: Node, f: Callable, args: Iterable[tuple]) -> tuple[set, boo
             produced_none = True
             continue
         try:
-            out.add(value)
+            hash(value)
+            out.append(value)
         except TypeError:
             raise UnsupportedExprError(
                 f"{node.describe()}: the function returned {value!r}, which is not hashable; "
@@ -114,6 +116,16 @@ def _means(values: frozenset, max_seq_len: int) -> tuple[frozenset | None, bool]
     return frozenset(means) | frozenset({0}), True  # the default; a mean 0.0 shows as such
 
 
+def _ordered(values: Iterable[Hashable]) -> list:
+    """Values in an order that does not depend on hashing (for messages and warnings)."""
+    return sorted(values, key=lambda v: (type(v).__name__, repr(v)))
+
+
+def _typed_info(values: Iterable[Hashable], may_be_none: bool, exact: bool) -> ValueInfo:
+    reps, twins = canonical(values)
+    return ValueInfo(reps, may_be_none, exact, twins)
+
+
 class _Inferrer:
     def __init__(self, graph: Graph, vocab: frozenset, max_seq_len: int):
         self.graph = graph
@@ -148,8 +160,8 @@ class _Inferrer:
         inner = self._child(node, 0)
         if inner.values is None:
             return ValueInfo(None, inner.may_be_none, inner.exact)
-        values, none = _apply_all(node, node.f, ((v,) for v in inner.values))
-        return ValueInfo(frozenset(values), inner.may_be_none or none, inner.exact)
+        values, none = _apply_all(node, node.f, ((v,) for v in _ordered(inner.all_values)))
+        return _typed_info(values, inner.may_be_none or none, inner.exact)
 
     def _sequence_map(self, node: Node) -> ValueInfo:
         a, b = self._child(node, 0), self._child(node, 1)
@@ -161,11 +173,11 @@ class _Inferrer:
             # a*x + b*y of numbers is never None and never raises; its value set (the product
             # of two sets of fractions: millions at max_seq_len 64) matters only to a reader.
             return ValueInfo(None, may_none, exact)
-        pairs = itertools.product(a.values, b.values)
+        pairs = itertools.product(_ordered(a.all_values), _ordered(b.all_values))
         if node.children[0] == node.children[1]:
-            pairs = ((v, v) for v in a.values)
+            pairs = ((v, v) for v in _ordered(a.all_values))
         values, none = _apply_all(node, node.f, pairs)
-        return ValueInfo(frozenset(values), may_none or none, exact)
+        return _typed_info(values, may_none or none, exact)
 
     _linear_sequence_map = _sequence_map
 
@@ -197,7 +209,7 @@ class _Inferrer:
 
     def _constant_sop(self, node: Node) -> ValueInfo:
         value = node.params["value"][: self.n]
-        return ValueInfo(frozenset(v for v in value if v is not None), None in value)
+        return _typed_info([v for v in value if v is not None], None in value, True)
 
     def _aggregate(self, node: Node) -> ValueInfo:
         sop = self._child(node, 1)
@@ -209,10 +221,10 @@ class _Inferrer:
             if values is not None and can_be_empty and default is not None:
                 values = values | {default}
             return ValueInfo(values, may_none, sop.exact and exact)
-        values = sop.values
-        if values is not None and can_be_empty and default is not None:
-            values = values | {default}
-        return ValueInfo(values, may_none, sop.exact)
+        if sop.values is None:
+            return ValueInfo(None, may_none, sop.exact)
+        extra = [default] if can_be_empty and default is not None else []
+        return _typed_info([*_ordered(sop.all_values), *extra], may_none, sop.exact)
 
     def _has_diagonal(self, node: Node) -> bool:
         """Whether the selector always selects each query's own position (so never empty)."""

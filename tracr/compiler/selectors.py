@@ -128,6 +128,7 @@ def _flatten(graph: Graph, label: str, new: dict[str, Node]) -> Node:
         params={"predicate": combo, "composite": True, "formula": _formula(graph, label),
                 "leaf_reads": {leaf: (p[0], p[1]) for leaf, p in parts.items()},
                 "leaf_preds": {leaf: _none_safe(p[2]) for leaf, p in parts.items()},
+                "leaf_raw_preds": {leaf: p[2] for leaf, p in parts.items()},
                 "key_parts": tuple(keys), "query_parts": tuple(queries)},
     )
 

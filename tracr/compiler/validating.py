@@ -16,7 +16,7 @@ import dataclasses
 import itertools
 from collections.abc import Iterable, Sequence
 
-from tracr.compiler import precision
+from tracr.compiler import precision, typed
 from tracr.compiler.nodes import CATEGORICAL, NUMERICAL, AnnotatedGraph, Node, total_predicate
 from tracr.errors import TracrError
 from tracr.rasp import rasp
@@ -57,6 +57,9 @@ class _Checker:
             if check is not None:
                 check(node)
             self._numerical_none(node)
+            if not node.is_selector:
+                typed.check_node(self, node)
+        typed.check_output(self, self.g.graph[self.g.graph.output])
         return self.problems
 
     def _numerical_none(self, node: Node) -> None:
