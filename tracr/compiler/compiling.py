@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Hashable, Iterable
 
 from tracr.compiler import (
@@ -73,6 +74,12 @@ def _check_arguments(vocab, max_seq_len, causal, bos, pad, mlp_exactness) -> fro
         raise CompilerError("vocab is empty; give at least one token")
     if isinstance(max_seq_len, bool) or not isinstance(max_seq_len, int) or max_seq_len < 1:
         raise CompilerError(f"max_seq_len must be an integer >= 1, got {max_seq_len!r}")
+    for name, token in (("compiler_bos", bos), ("compiler_pad", pad)):
+        try:
+            hash(token)
+        except TypeError:
+            raise CompilerError(f"{name} must be hashable (like a token), got "
+                                f"{type(token).__name__} {token!r}") from None
     if bos in vocab_set:
         raise CompilerError(f"compiler_bos {bos!r} is also in the vocabulary; pick another")
     if pad in vocab_set:
@@ -83,6 +90,22 @@ def _check_arguments(vocab, max_seq_len, causal, bos, pad, mlp_exactness) -> fro
         raise CompilerError("vocab contains None, which RASP reserves for 'no value'")
     if not isinstance(causal, bool):
         raise CompilerError(f"causal must be True or False, got {causal!r}")
-    if mlp_exactness is not None and not mlp_exactness > 0:
-        raise CompilerError(f"mlp_exactness must be a positive number, got {mlp_exactness!r}")
+    _check_exactness(mlp_exactness)
     return vocab_set
+
+
+MAX_EXACTNESS = 1e10  # a step's slope times its input must stay far above float64 rounding
+
+
+def _check_exactness(mlp_exactness) -> None:
+    if mlp_exactness is None:
+        return
+    if isinstance(mlp_exactness, bool) or not isinstance(mlp_exactness, numbers.Real):
+        raise CompilerError(f"mlp_exactness must be a number, got "
+                            f"{type(mlp_exactness).__name__} {mlp_exactness!r}")
+    if not 0 < mlp_exactness <= MAX_EXACTNESS:  # also refuses nan
+        raise CompilerError(
+            f"mlp_exactness must be a positive number up to {MAX_EXACTNESS:g}, got "
+            f"{mlp_exactness!r}: steeper steps than that lose float64 precision (and the "
+            "default, None, is already exact)"
+        )
