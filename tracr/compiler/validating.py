@@ -13,7 +13,6 @@ raising): inputs outside the program's domain, on which no model can be right.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from collections.abc import Iterable, Sequence
 
 from tracr.compiler import precision, typed
@@ -207,23 +206,19 @@ def _none_selects(node: Node, info) -> str | None:
 
     The head selects nothing where a part of its key or query tuple is None. In the evaluator a
     leaf reading a None value is what its predicate gives on None: False by the None rule, but
-    True for ``Comparison.TRUE``, which ignores its arguments. The other leaves are treated as
-    free, so the check is conservative. Subsets of None-able SOps are tried together, since
-    under Not forcing more leaves can make the formula True.
+    True for ``Comparison.TRUE``, which ignores its arguments. With one SOp None, the leaves
+    reading it are forced to that value and every other leaf is free (free also covers other
+    SOps being None), so one satisfiability check per SOp, linear in the formula, decides it.
     """
     reads = node.params["leaf_reads"]
     formula = node.params["formula"]
     on_none = {leaf: total_predicate(pred)(None, None)
                for leaf, pred in node.params["leaf_preds"].items()}
     nullable = sorted({s for ks in reads.values() for s in ks if info[s].may_be_none})
-    for r in range(1, len(nullable) + 1):
-        for subset in itertools.combinations(nullable, r):
-            forced = {leaf: on_none[leaf] for leaf, ks in reads.items() if set(ks) & set(subset)}
-            free = [leaf for leaf in reads if leaf not in forced]
-            for bits in itertools.product((False, True), repeat=len(free)):
-                assign = forced | dict(zip(free, bits, strict=True))
-                if formula(assign):
-                    return ", ".join(repr(s) for s in subset)
+    for sop in nullable:
+        forced = {leaf: on_none[leaf] for leaf, ks in reads.items() if sop in ks}
+        if formula.can_be_true(forced):
+            return repr(sop)
     return None
 
 
