@@ -18,7 +18,7 @@ import warnings
 from collections.abc import Sequence
 
 from tracr import __version__
-from tracr.cli import cmd_compile, cmd_report, cmd_run, cmd_show, cmd_verify
+from tracr.cli import cmd_compile, cmd_report, cmd_run, cmd_show, cmd_verify, sources
 from tracr.errors import TracrError
 
 __all__ = ["main"]
@@ -34,7 +34,8 @@ examples:
   tracr report lib:sort_unique 3 1 2 -o sort.html
 
 'tracr COMMAND --help' describes each command.
-"""
+
+""" + sources.TRUST + "\n"
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:

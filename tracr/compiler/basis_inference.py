@@ -187,11 +187,16 @@ class _Inferrer:
                 and not self._values_read(node.label))
 
     def _values_read(self, label: str) -> bool:
-        """Whether some expression needs this SOp's value set (an MLP or a head reading it)."""
-        for consumer in self.consumers[label]:
-            kind = self.graph[consumer].kind
-            if kind != "aggregate" or self._values_read(consumer):
-                return True
+        """Whether some expression needs this SOp's value set (an MLP or a head reading it)
+        directly or through a chain of Aggregates (walked without recursion)."""
+        stack, seen = [label], {label}
+        while stack:
+            for consumer in self.consumers[stack.pop()]:
+                if self.graph[consumer].kind != "aggregate":
+                    return True
+                if consumer not in seen:
+                    seen.add(consumer)
+                    stack.append(consumer)
         return False
 
     def _tuple(self, node: Node) -> ValueInfo:

@@ -17,6 +17,7 @@ from tracr.compiler import (
     lookahead,
     rasp_to_graph,
     selectors,
+    size_guard,
     validating,
 )
 from tracr.craft.bases import BasisDirection
@@ -36,20 +37,30 @@ def compile_rasp_to_model(
     compiler_bos: Hashable = COMPILER_BOS,
     compiler_pad: Hashable = COMPILER_PAD,
     mlp_exactness: float | None = None,
+    *,
+    max_params: int | None = size_guard.DEFAULT_MAX_PARAMS,
 ) -> CompiledModel:
     """Compile ``program`` into a transformer exact on every input over ``vocab`` of length
     1..``max_seq_len`` (after a leading ``compiler_bos``), or raise naming what cannot be.
 
     ``mlp_exactness``: the discretising MLPs' step sharpness is derived from the gaps between
     known values; a number given here can only make the steps sharper, never blunter.
+
+    ``max_params``: refuse at once (``CompilerError``, naming the largest expression) when the
+    model would have more parameters than this, estimated from the value sets before any
+    weight is built; None compiles whatever the size.
     """
     vocab_set = _check_arguments(vocab, max_seq_len, causal, compiler_bos, compiler_pad,
                                  mlp_exactness)
+    if max_params is not None and (isinstance(max_params, bool)
+                                   or not isinstance(max_params, int) or max_params < 1):
+        raise CompilerError(f"max_params must be a positive integer or None, got {max_params!r}")
     graph = selectors.flatten_selectors(rasp_to_graph.trace(program))
     agraph = basis_inference.infer_bases(graph, vocab_set, max_seq_len, causal)
     problems = validating.static_problems(agraph, mlp_exactness)
     if problems:
         raise UnsupportedExprError([str(p) for p in problems])
+    size_guard.check(agraph, max_params)
     if causal:
         lookahead.warn_if_lookahead(program, vocab_set, max_seq_len)
     settings = graph_to_craft.CraftSettings(

@@ -240,7 +240,7 @@ def decode_value(data: Any) -> Any:
             "frozenset": lambda p: frozenset(decode_value(i) for i in p),
         }  # fmt: skip
         return decoders[tag](payload)
-    except (KeyError, TypeError, ValueError, RecursionError) as e:
+    except (KeyError, TypeError, ValueError, RecursionError):
         raise ModelFormatError(f"malformed value {str(data)[:80]} in the metadata") from None
 
 

@@ -78,8 +78,8 @@ class InputEncoder:
     def _check_token(self, pos: int, tok: Any, seen_pad: bool) -> None:
         if not _hashable(tok) or tok not in self.encoding_map:
             raise ModelInputError(
-                f"position {pos} holds {tok!r} ({type(tok).__name__}), which is not in the "
-                f"vocabulary {sorted(map(repr, self.vocab))}"
+                f"position {pos} holds {tok!r}, which is not in the vocabulary "
+                f"{sorted(map(repr, self.vocab))} (it is a {type(tok).__name__})"
             )
         known = self._stored_tokens[tok]
         if not _same_token(tok, known):
