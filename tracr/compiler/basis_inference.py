@@ -78,6 +78,16 @@ def _apply_all(node: Node, f: Callable, args: Iterable[tuple]) -> tuple[list, bo
     return out, produced_none
 
 
+def _finite_float(v) -> bool:
+    """An int or float that float64 holds (huge ints overflow the model's float too)."""
+    if not isinstance(v, int | float):
+        return False
+    try:
+        return math.isfinite(float(v))
+    except OverflowError:
+        return False
+
+
 def _means(values: frozenset, max_seq_len: int) -> tuple[frozenset | None, bool]:
     """Every mean of a multiset of 1..max_seq_len values, exactly the floats the evaluator's
     ``mean`` computes (None when there are too many), and whether they could be listed.
@@ -91,14 +101,16 @@ def _means(values: frozenset, max_seq_len: int) -> tuple[frozenset | None, bool]
     integers) and inf/nan make the set unknown (validation refuses what reads it).
     """
     nums = [v for v in values if isinstance(v, numbers.Real)]
-    if not all(isinstance(v, int | float) and math.isfinite(v) for v in nums):
+    if not all(_finite_float(v) for v in nums):
         return None, False
     all_int = all(type(v) is int or type(v) is bool for v in nums)
     fracs = [Fraction(v) if all_int else Fraction(float(v)) for v in nums]
     scale = max((f.denominator for f in fracs), default=1)
     scaled = sorted({int(f * scale) for f in fracs})
-    if not all_int and max(map(abs, fracs), default=0) * max_seq_len >= 2**53:
-        return None, False  # all-int selections would divide exactly, mixed ones round first
+    ints = [abs(v) for v in nums if type(v) is int or type(v) is bool]
+    if not all_int and max(ints, default=0) * max_seq_len >= 2**53:
+        # a selection of only ints divides their exact sum; the float path would round it
+        return None, False
     sums, means = {0}, set()
     for m in range(1, max_seq_len + 1):
         if len(sums) * len(scaled) > MAX_MEAN_WORK:

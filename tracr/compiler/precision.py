@@ -109,8 +109,9 @@ class _Bounds:
                 continue
             gap = hi - lo
             slope = max(2.0 / gap, self.exactness) if gap > 0 else math.inf
-            ramp = ROUNDING * slope * max(abs(lo), abs(hi), 1.0)
-            if gap <= 0 or err_in >= gap / 8 or ramp >= 1 / 8:
+            ramp = ROUNDING * slope * max(abs(lo), abs(hi))
+            huge = slope * max(abs(lo), abs(hi), 1.0) > 1e300  # the BOS gate would overflow
+            if gap <= 0 or err_in >= gap / 8 or ramp >= 1 / 8 or huge:
                 self.problems.append((node, (
                     f"its result changes between the input values {lo!r} and {hi!r} of "
                     f"{child!r}, a gap of {gap:.3g}, but float64 computes {child!r} only to "
