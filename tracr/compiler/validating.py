@@ -56,8 +56,7 @@ class _Checker:
             if check is not None:
                 check(node)
             self._numerical_none(node)
-            if not node.is_selector:
-                typed.check_node(self, node)
+            typed.check_node(self, node)
         typed.check_output(self, self.g.graph[self.g.graph.output])
         return self.problems
 
