@@ -25,7 +25,7 @@ DEFAULT_MAX_PARAMS = 200_000_000  # estimated (a lower bound): 1.6 GB of float64
 class Estimate:
     params: int
     d_model: int
-    largest: Node | None
+    largest: str  # the expression (or embedding) holding the most parameters
     largest_params: int
 
 
@@ -70,14 +70,14 @@ def estimate(agraph: AnnotatedGraph) -> Estimate:
     d_model += sum(1 for s in sops if s.kind == "selector_width")  # scratch directions
     # The token and position embeddings count towards tokens and indices.
     rows = {"tokens": len(agraph.vocab) + 2, "indices": n + 1}
-    per_node = {s.label: (_count(agraph, s.label) + 2 * _mlp_width(agraph, s)
-                          + 4 * _head_width(agraph, s) + rows.get(s.kind, 0)) * d_model
+    per_part = {s.describe(): (_count(agraph, s.label) + 2 * _mlp_width(agraph, s)
+                               + 4 * _head_width(agraph, s) + rows.get(s.kind, 0)) * d_model
                 for s in sops}
-    total = sum(per_node.values()) + sum(rows[k] for k in rows
-                                         if not any(s.kind == k for s in sops)) * d_model
-    top = max(per_node, key=per_node.get, default=None)
-    largest = agraph.graph[top] if top is not None else None
-    return Estimate(total, d_model, largest, per_node.get(top, 0))
+    kinds = {s.kind for s in sops}
+    names = {"tokens": "the token embedding", "indices": "the position embedding"}
+    per_part |= {names[k]: rows[k] * d_model for k in rows if k not in kinds}
+    top = max(per_part, key=per_part.get)
+    return Estimate(sum(per_part.values()), d_model, top, per_part[top])
 
 
 def check(agraph: AnnotatedGraph, max_params: int | None) -> None:
@@ -87,11 +87,11 @@ def check(agraph: AnnotatedGraph, max_params: int | None) -> None:
     est = estimate(agraph)
     if est.params <= max_params:
         return
-    where = (f"; the largest part is {est.largest.describe()} with about "
-             f"{est.largest_params:,} parameters" if est.largest is not None else "")
+    where = f"; the largest part is {est.largest} with about {est.largest_params:,} parameters"
     raise CompilerError(
         f"the compiled model would have at least {est.params:,} parameters "
-        f"({est.params * 8 / 1e9:.2g} GB in float64, residual width {est.d_model:,}), above "
+        f"({est.params * 8 / 1e9:.2g} GB in float64, residual width {est.d_model:,}, "
+        f"{agraph.max_seq_len:,} of them position directions), above "
         f"max_params={max_params:,}{where}. Lower max_seq_len or the vocabulary, or pass a "
         "larger max_params (None: no limit) if the machine can hold it"
     )

@@ -158,9 +158,9 @@ class _Checker:
             if default is not None and can_be_empty:
                 self.add(node, f"categorical default {default!r} is not supported (a head "
                          "falls back to BOS, which gives None)",
-                         "use default=None (the model then gives None there, as later Maps do: they "
-                         "are not called on None), or make the selector select at least one key "
-                         "at every query so that the default is never used")
+                         "use default=None (the model then gives None there, and later Maps keep "
+                         "None: they are not called on it), or make the selector select at least "
+                         "one key at every query so that the default is never used")
 
     def _numerical_aggregate(self, node: Node, sop: str, default, can_be_empty: bool) -> None:
         if self.enc(sop) != NUMERICAL:

@@ -45,6 +45,8 @@ class InputEncoder:
         out = []
         for pos, i in enumerate(ids):
             try:
+                if isinstance(i, bool) or not isinstance(i, int | np.integer):
+                    raise TypeError
                 out.append(inverse[int(i)])
             except (KeyError, TypeError, ValueError):
                 raise ModelInputError(
