@@ -13,6 +13,7 @@ nothing, so no direction can hold it.
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any
 
 from tracr.compiler.nodes import CATEGORICAL, Node, typed_key
@@ -45,7 +46,7 @@ def _shown(rep, twin) -> str:
 def check_node(checker: Any, node: Node) -> None:
     info = checker.info(node.label)
     if info is not None and info.values is not None:
-        nan = next((v for v in info.values if v != v), None)  # noqa: PLR0124 - NaN test
+        nan = next((v for v in info.values if isinstance(v, float) and math.isnan(v)), None)
         if nan is not None:
             checker.add(node, f"it can be {nan!r}, which equals nothing, so no direction can "
                         "hold it", "return a number or None instead of NaN")
