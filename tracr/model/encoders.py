@@ -68,9 +68,11 @@ class InputEncoder:
                 f"max_seq_len {self.max_seq_len}"
             )
         if not _same_token(tokens[0], self.bos_token):
+            first = tokens[0]
+            typed = (f" of type {type(self.bos_token).__name__}, not {type(first).__name__}"
+                     if _hashable(first) and first == self.bos_token else "")
             raise ModelInputError(
-                f"position 0 holds {tokens[0]!r} ({type(tokens[0]).__name__}); it must be the "
-                f"BOS token {self.bos_token!r}"
+                f"position 0 holds {first!r}; it must be the BOS token {self.bos_token!r}{typed}"
             )
         seen_pad = False
         for pos, tok in enumerate(tokens[1:], start=1):
