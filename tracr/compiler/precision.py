@@ -11,8 +11,9 @@ module bounds that error, SOp by SOp, and refuses what it cannot make exact:
   ``ATOL + RTOL * |value|`` at its value closest to zero.
 
 Error bounds (absolute, per numerical SOp, with ``S`` the largest magnitude it is computed
-from): a lookup MLP or a numerical step MLP writes sums of its output constants, so
-``ROUNDING * (sum of |constants|)``; an Aggregate adds attention's leak to unselected keys
+from): a numerical step MLP writes sums of its output constants, so
+``ROUNDING * (sum of |constants|)``; a lookup table (categorical input) writes each value
+exactly, up to a relative rounding far below ``RTOL``; an Aggregate adds attention's leak to unselected keys
 (``2 * LEAK_BOUND * S``, see ``attention``) and rounding; a LinearSequenceMap scales its inputs'
 bounds. Categorical SOps are exact (one-hots), SelectorWidth's count is exact.
 """
@@ -74,17 +75,22 @@ class _Bounds:
             s_in = self.scale.get(kids[1], math.inf)
             err = self.err.get(kids[1], 0.0) + (2 * LEAK_BOUND + ROUNDING) * s_in
             scale = min(scale, s_in)
-        elif node.kind == "linear_sequence_map":
+        elif node.kind == "linear_sequence_map" and self._numeric_inputs(node):
             a, b = abs(node.params["fst_fac"]), abs(node.params["snd_fac"])
             e = [self.err.get(k, 0.0) for k in kids]
             s = [self.scale.get(k, math.inf) for k in kids]
             scale = min(scale, a * s[0] + b * s[1])
             err = a * e[0] + b * e[1] + ROUNDING * scale
-        elif node.kind == "map" and self.g.graph[kids[0]].encoding == NUMERICAL:
+        elif node.kind == "map" and self._numeric_inputs(node):
             err = ROUNDING * self._step_total(node)
-        else:  # lookup tables, embeddings, SelectorWidth: one rounded sum of exact constants
-            err = ROUNDING * scale
+        else:
+            # Lookup tables, embeddings, SelectorWidth: one unit writes f(v) into an empty
+            # slot, so the value is exact up to a relative rounding far below RTOL.
+            err = 0.0
         self.err[node.label], self.scale[node.label] = err, scale
+
+    def _numeric_inputs(self, node: Node) -> bool:
+        return self.g.graph[node.children[0]].encoding == NUMERICAL
 
     def _images(self, node: Node) -> list[tuple[float, tuple]]:
         values = self.values(node.children[0]) or ()

@@ -76,8 +76,8 @@ def test_large_offsets_with_small_steps_are_exact_or_refused(offset, step):
     [
         rasp.Map(lambda m: m > 2**26, _mean(lambda x: 2**26 + x / 2**20, ALL)),
         _mean(lambda x: 1e9 + x / 10, ALL),
-        rasp.numerical(rasp.Map(lambda x: 1.0 if x == 0 else 1e16, rasp.tokens)),
-        rasp.numerical(rasp.Map(lambda x: [1.0, 1e16, -1e16][x], rasp.tokens)),
+        rasp.numerical(rasp.Map(lambda m: 1.0 if m < 0.5 else 1e16, _mean(lambda x: x))),
+        rasp.numerical(rasp.Map(lambda m: [1.0, 1e16, -1e16][round(m)], _mean(lambda x: x))),
     ],
     ids=["threshold_at_2**26", "mean_around_1e9", "outputs_1_and_1e16", "cancelling"],
 )
@@ -105,3 +105,10 @@ def test_contract_tolerance_is_absolute_plus_relative():
     assert verifying._same(1e9, 1e9 + 0.5, True, 1e-5, 1e-9)
     assert not verifying._same(1e9, 1e9 + 2, True, 1e-5, 1e-9)
     assert not verifying._same(0.0, 2e-5, True, 1e-5, 1e-9)
+
+
+@pytest.mark.parametrize("f", [lambda x: 1.0 if x == 0 else 1e16, lambda x: [1.0, 1e16, -1e16][x],
+                               lambda x: x * 1e9 + 0.25, lambda x: x * 1e-300])
+def test_lookups_of_categorical_inputs_keep_every_magnitude(f):
+    # One hidden unit writes each value into an empty slot: exact whatever the span.
+    assert _exact_or_refused(rasp.numerical(rasp.Map(f, rasp.tokens))) == "exact"
