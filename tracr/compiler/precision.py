@@ -13,9 +13,9 @@ module bounds that error, SOp by SOp, and refuses what it cannot make exact:
 Error bounds (absolute, per numerical SOp, with ``S`` the largest magnitude it is computed
 from): a numerical step MLP writes sums of its output constants, so
 ``ROUNDING * (sum of |constants|)``; a lookup table (categorical input) writes each value
-exactly, up to a relative rounding far below ``RTOL``; an Aggregate adds attention's leak to unselected keys
-(``2 * LEAK_BOUND * S``, see ``attention``) and rounding; a LinearSequenceMap scales its inputs'
-bounds. Categorical SOps are exact (one-hots), SelectorWidth's count is exact.
+exactly, up to a relative rounding far below ``RTOL``; an Aggregate adds attention's leak to
+unselected keys (``2 * LEAK_BOUND * S``, see ``attention``) and rounding; a LinearSequenceMap
+scales its inputs' bounds. Categorical SOps are exact (one-hots), SelectorWidth's count is exact.
 """
 
 from __future__ import annotations
