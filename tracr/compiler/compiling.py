@@ -11,6 +11,7 @@ from collections.abc import Hashable, Iterable
 
 from tracr.compiler import (
     allocation,
+    assemble,
     basis_inference,
     craft_to_model,
     graph_to_craft,
@@ -20,13 +21,10 @@ from tracr.compiler import (
     size_guard,
     validating,
 )
+from tracr.compiler.nodes import COMPILER_BOS, COMPILER_PAD
 from tracr.craft.bases import BasisDirection
 from tracr.errors import CompilerError, UnsupportedExprError
-from tracr.model import CompiledModel
 from tracr.rasp import rasp
-
-COMPILER_BOS = "compiler_bos"
-COMPILER_PAD = "compiler_pad"
 
 
 def compile_rasp_to_model(
@@ -39,7 +37,7 @@ def compile_rasp_to_model(
     mlp_exactness: float | None = None,
     *,
     max_params: int | None = size_guard.DEFAULT_MAX_PARAMS,
-) -> CompiledModel:
+) -> assemble.AssembledTransformerModel:
     """Compile ``program`` into a transformer exact on every input over ``vocab`` of length
     1..``max_seq_len`` (after a leading ``compiler_bos``), or raise naming what cannot be.
 
@@ -56,7 +54,7 @@ def compile_rasp_to_model(
                                    or not isinstance(max_params, int) or max_params < 1):
         raise CompilerError(f"max_params must be a positive integer or None, got {max_params!r}")
     graph = selectors.flatten_selectors(rasp_to_graph.trace(program))
-    agraph = basis_inference.infer_bases(graph, vocab_set, max_seq_len, causal)
+    agraph = basis_inference.infer_value_sets(graph, vocab_set, max_seq_len, causal)
     problems = validating.static_problems(agraph, mlp_exactness)
     if problems:
         raise UnsupportedExprError([str(p) for p in problems])
@@ -71,7 +69,8 @@ def compile_rasp_to_model(
     )
     blocks = graph_to_craft.build_blocks(agraph, settings)
     alloc = allocation.allocate(graph, blocks)
-    return craft_to_model.assemble(agraph, blocks, alloc, compiler_bos, compiler_pad)
+    model = craft_to_model.assemble(agraph, blocks, alloc, compiler_bos, compiler_pad)
+    return assemble.AssembledTransformerModel.of(model)
 
 
 def _check_arguments(vocab, max_seq_len, causal, bos, pad, mlp_exactness) -> frozenset:

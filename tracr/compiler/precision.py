@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from tracr.compiler.nodes import NUMERICAL, AnnotatedGraph, Node
+from tracr.compiler.nodes import NUMERICAL, AnnotatedGraph, ExprNode
 from tracr.craft.chamber.attention import LEAK_BOUND
 
 ATOL = 1e-5  # the contract on numerical outputs: |model - evaluator| <= ATOL + RTOL * |value|
@@ -45,7 +45,7 @@ class _Bounds:
         self.exactness = exactness or 0.0
         self.err: dict[str, float] = {}
         self.scale: dict[str, float] = {}
-        self.problems: list[tuple[Node, str]] = []
+        self.problems: list[tuple[ExprNode, str]] = []
 
     def values(self, label: str):
         info = self.g.info.get(label)
@@ -56,7 +56,7 @@ class _Bounds:
         nums = [abs(float(v)) for v in values or () if isinstance(v, int | float)]
         return max(nums, default=0.0) if values is not None else fallback
 
-    def run(self) -> list[tuple[Node, str]]:
+    def run(self) -> list[tuple[ExprNode, str]]:
         for label in self.g.graph.order:
             node = self.g.graph[label]
             if node.kind == "map" and self.g.graph[node.children[0]].encoding == NUMERICAL:
@@ -68,7 +68,7 @@ class _Bounds:
             self._check_output(self.g.graph[out])
         return self.problems
 
-    def _bound(self, node: Node) -> None:
+    def _bound(self, node: ExprNode) -> None:
         kids = node.children
         scale = self.magnitude(node.label, math.inf)
         if node.kind == "aggregate":
@@ -89,15 +89,15 @@ class _Bounds:
             err = 0.0
         self.err[node.label], self.scale[node.label] = err, scale
 
-    def _numeric_inputs(self, node: Node) -> bool:
+    def _numeric_inputs(self, node: ExprNode) -> bool:
         return self.g.graph[node.children[0]].encoding == NUMERICAL
 
-    def _images(self, node: Node) -> list[tuple[float, tuple]]:
+    def _images(self, node: ExprNode) -> list[tuple[float, tuple]]:
         values = self.values(node.children[0]) or ()
         return sorted((float(v), _outcome(node.f, v)) for v in values
                       if isinstance(v, int | float) and math.isfinite(v))
 
-    def _step_total(self, node: Node) -> float:
+    def _step_total(self, node: ExprNode) -> float:
         """The sum of |constants| a numerical step MLP adds: f(v_0) and every jump."""
         outs = [o for _, (kind, o) in self._images(node) if kind == "gives"]
         nums = [float(o) for o in outs if isinstance(o, int | float)]
@@ -106,7 +106,7 @@ class _Bounds:
         jumps = sum(abs(b - a) for a, b in zip(nums, nums[1:], strict=False))
         return abs(nums[0]) + jumps
 
-    def _check_steps(self, node: Node) -> None:
+    def _check_steps(self, node: ExprNode) -> None:
         child = node.children[0]
         err_in = self.err.get(child, 0.0)
         images = self._images(node)
@@ -125,7 +125,7 @@ class _Bounds:
                 )))
                 return
 
-    def _check_output(self, node: Node) -> None:
+    def _check_output(self, node: ExprNode) -> None:
         err = self.err[node.label]
         values = self.values(node.label)
         nearest = min((abs(float(v)) for v in values or () if isinstance(v, int | float)),
@@ -139,6 +139,6 @@ class _Bounds:
 
 
 def precision_problems(agraph: AnnotatedGraph, exactness: float | None = None
-                       ) -> list[tuple[Node, str]]:
+                       ) -> list[tuple[ExprNode, str]]:
     """(node, reason) for every expression float64 cannot compute within the contract."""
     return _Bounds(agraph, exactness).run()

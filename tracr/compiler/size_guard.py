@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from tracr.compiler.nodes import NUMERICAL, AnnotatedGraph, Node
+from tracr.compiler.nodes import NUMERICAL, AnnotatedGraph, ExprNode
 from tracr.errors import CompilerError
 
 DEFAULT_MAX_PARAMS = 200_000_000  # estimated (a lower bound): 1.6 GB of float64 weights or more
@@ -40,7 +40,7 @@ def _count(agraph: AnnotatedGraph, label: str) -> int:
     return len(info.values) if info is not None and info.values is not None else 1
 
 
-def _mlp_width(agraph: AnnotatedGraph, node: Node) -> int:
+def _mlp_width(agraph: AnnotatedGraph, node: ExprNode) -> int:
     counts = [_count(agraph, c) for c in node.children]
     if node.kind == "map":
         return 1 + 2 * counts[0] if agraph.graph[node.children[0]].encoding == NUMERICAL \
@@ -54,7 +54,7 @@ def _mlp_width(agraph: AnnotatedGraph, node: Node) -> int:
     return 0
 
 
-def _head_width(agraph: AnnotatedGraph, node: Node) -> int:
+def _head_width(agraph: AnnotatedGraph, node: ExprNode) -> int:
     if node.kind not in ("aggregate", "selector_width"):
         return 0
     select = agraph.graph[node.children[0]]

@@ -16,7 +16,7 @@ import itertools
 import math
 from typing import Any
 
-from tracr.compiler.nodes import CATEGORICAL, Node, typed_key
+from tracr.compiler.nodes import CATEGORICAL, ExprNode, typed_key
 from tracr.rasp import rasp
 
 FIX = "make the values one type (e.g. wrap them with int(...), float(...) or str(...))"
@@ -43,7 +43,7 @@ def _shown(rep, twin) -> str:
     return f"{rep!r} ({type(rep).__name__}) from {twin!r} ({type(twin).__name__})"
 
 
-def check_node(checker: Any, node: Node) -> None:
+def check_node(checker: Any, node: ExprNode) -> None:
     info = checker.info(node.label)
     if info is not None and info.values is not None:
         nan = next((v for v in info.values if isinstance(v, float) and math.isnan(v)), None)
@@ -58,7 +58,7 @@ def check_node(checker: Any, node: Node) -> None:
         _check_select(checker, node)
 
 
-def _check_function(checker: Any, node: Node, arity: int) -> None:
+def _check_function(checker: Any, node: ExprNode, arity: int) -> None:
     infos = [checker.info(c) for c in node.children[:arity]]
     if any(i is None or i.values is None for i in infos) or not any(i.twins for i in infos):
         return
@@ -79,7 +79,7 @@ def _check_function(checker: Any, node: Node, arity: int) -> None:
             return
 
 
-def _check_select(checker: Any, node: Node) -> None:
+def _check_select(checker: Any, node: ExprNode) -> None:
     p = node.params
     if p.get("composite"):
         preds = p["leaf_raw_preds"]
@@ -97,7 +97,7 @@ def _check_select(checker: Any, node: Node) -> None:
         return
 
 
-def check_output(checker: Any, node: Node) -> None:
+def check_output(checker: Any, node: ExprNode) -> None:
     info = checker.info(node.label)
     if node.encoding != CATEGORICAL or info is None or not info.twins:
         return

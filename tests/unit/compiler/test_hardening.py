@@ -110,7 +110,7 @@ def test_the_estimate_is_below_the_actual_size_of_library_programs():
                               (lib.make_sort_unique(rasp.tokens, rasp.tokens), {1, 2}, 6),
                               (lib.make_frac_prevs(rasp.tokens == "("), {"(", ")"}, 5)]:
         graph = selectors.flatten_selectors(rasp_to_graph.trace(program))
-        agraph = basis_inference.infer_bases(graph, frozenset(vocab), n, False)
+        agraph = basis_inference.infer_value_sets(graph, frozenset(vocab), n, False)
         model = compiling.compile_rasp_to_model(program, vocab, n)
         actual = sum(a.size for arrays in model.params.values() for a in arrays.values())
         assert size_guard.estimate(agraph).params <= actual * 1.5
