@@ -22,6 +22,7 @@ from tracr.export import safetensors as compiled_files
 FORMAT = "tracr.compressed_model"
 FORMAT_VERSION = 1
 W = "compress/w"
+_OURS = ("compressed_format_version", "compression", "w_checksum")  # not in a compiled file
 
 
 def save(model: CompressedModel, path: str | os.PathLike) -> None:
@@ -58,14 +59,15 @@ def from_bytes(blob: bytes) -> CompressedModel:
     w = tensors.pop(W, None)
     if w is None or meta.get("w_checksum") != _checksum(w):
         raise ModelFormatError(f"the tensor {W!r} is missing or does not match its checksum")
+    ours = {k: meta.pop(k, None) for k in _OURS}
     meta["format"] = meta.pop("compiled_format", None)
     compiled = compiled_files.from_bytes(fmt.dumps(tensors, meta))
     try:
-        options = json.loads(meta["compression"])
+        options = json.loads(ours["compression"])
         decompress = bool(options["decompress_every_layer"])
         size = int(options["embedding_size"])
     except (KeyError, TypeError, ValueError) as e:
-        raise ModelFormatError(f"malformed 'compression' metadata ({e})") from e
+        raise ModelFormatError(f"malformed 'compression' metadata ({e!r})") from e
     if w.shape != (size, compiled.model_config.d_model):
         raise ModelFormatError(
             f"{W!r} has shape {list(w.shape)}, expected [{size}, {compiled.model_config.d_model}]"
