@@ -12,6 +12,7 @@ from tracr.compiler import (
     allocation,
     basis_inference,
     craft_to_model,
+    economy,
     graph_to_craft,
     lookahead,
     rasp_to_graph,
@@ -35,15 +36,25 @@ def compile_rasp_to_model(
     compiler_bos: Hashable = COMPILER_BOS,
     compiler_pad: Hashable = COMPILER_PAD,
     mlp_exactness: float | None = None,
+    *,
+    layout: str = "economical",
 ) -> CompiledModel:
     """Compile ``program`` into a transformer exact on every input over ``vocab`` of length
     1..``max_seq_len`` (after a leading ``compiler_bos``), or raise naming what cannot be.
 
     ``mlp_exactness``: the discretising MLPs' step sharpness is derived from the gaps between
     known values; a number given here can only make the steps sharper, never blunter.
+
+    ``layout``: ``"economical"`` (default) picks, for each expression, the cheapest exact
+    construction; ``"reference"`` builds the reference's one construction per expression
+    (one-hot tables everywhere), for comparison with published layouts.
     """
     vocab_set = _check_arguments(vocab, max_seq_len, causal, compiler_bos, compiler_pad,
                                  mlp_exactness)
+    if layout not in economy.LAYOUTS:
+        raise CompilerError(
+            f"layout must be one of {', '.join(map(repr, economy.LAYOUTS))}, got {layout!r}"
+        )
     graph = selectors.flatten_selectors(rasp_to_graph.trace(program))
     agraph = basis_inference.infer_bases(graph, vocab_set, max_seq_len, causal)
     problems = validating.static_problems(agraph)
@@ -56,6 +67,7 @@ def compile_rasp_to_model(
         coldness=graph_to_craft.coldness_for(max_seq_len),
         mlp_exactness=mlp_exactness,
         causal=causal,
+        layout=layout,
     )
     blocks = graph_to_craft.build_blocks(agraph, settings)
     alloc = allocation.allocate(graph, blocks)

@@ -1,0 +1,155 @@
+"""Stage 4, economical layout: which expressions can use a cheaper exact construction.
+
+``graph_to_craft`` asks this module once per node kind. Today one choice is made here: a
+categorical Map / SequenceMap that is an integer affine function of one-hot integer SOps
+(``length - indices - 1``) and is read only as the query of ``EQ`` selectors against a
+one-hot integer key is held as two numbers, ``q`` and ``q**2``
+(``chamber.affine_square_mlp``), and those selectors score by
+``chamber.numerical_eq_attention``. Everything else keeps the reference construction.
+
+The choice is made only where it is exact (integer values, no None, magnitudes bounded so
+every pre-activation is an exact integer) and cheaper (fewer hidden units than the
+reference's table).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from fractions import Fraction
+
+from tracr.compiler.nodes import CATEGORICAL, AnnotatedGraph, Node
+from tracr.craft.chamber.affine_square_mlp import largest_preactivation
+from tracr.rasp import rasp
+
+LAYOUTS = ("economical", "reference")
+MAX_MAGNITUDE = 2048  # |q|, |k| bound of numerical_eq_attention
+MAX_PREACTIVATION = 2**24  # exact integers in float32
+
+
+@dataclasses.dataclass(frozen=True)
+class AffineQuery:
+    """``q = a * gate + b * other + constant`` over one-hot children (``other`` may be None)."""
+
+    gate: tuple[str, int]
+    other: tuple[str, int] | None
+    constant: int
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _int_values(agraph: AnnotatedGraph, label: str) -> list[int] | None:
+    node, info = agraph.graph[label], agraph.info[label]
+    if node.encoding != CATEGORICAL or info.may_be_none or not info.values:
+        return None
+    if not all(_is_int(v) for v in info.values):
+        return None
+    return sorted(info.values)
+
+
+def _call(f, *args):
+    try:
+        return f(*args)
+    except Exception:  # noqa: BLE001 - not affine where it raises
+        return None
+
+
+def _affine_coefficients(f, xs: list[int], ys: list[int] | None) -> tuple[int, int, int] | None:
+    """Integer (a, b, c) with ``f(x, y) == a x + b y + c`` on every pair, else None."""
+    g = f if ys is not None else (lambda x, _y: f(x))
+    ys_or = ys if ys is not None else [0]
+    x0, y0 = xs[0], ys_or[0]
+    base = _call(g, x0, y0)
+    if not _is_int(base):
+        return None
+    a = Fraction(_call(g, xs[-1], y0) - base, xs[-1] - x0) if len(xs) > 1 else Fraction(0)
+    b_ = _call(g, x0, ys_or[-1]) if len(ys_or) > 1 else base
+    if not _is_int(b_) or a.denominator != 1:
+        return None
+    b = Fraction(b_ - base, ys_or[-1] - y0) if len(ys_or) > 1 else Fraction(0)
+    if b.denominator != 1:
+        return None
+    a, b = int(a), int(b)
+    c = base - a * x0 - b * y0
+    for x in xs:
+        for y in ys_or:
+            value = _call(g, x, y)
+            if not _is_int(value) or value != a * x + b * y + c:
+                return None
+    return a, b, c
+
+
+def _eq_query_consumers(agraph: AnnotatedGraph, label: str, consumers: dict) -> bool:
+    """Every reader is a plain ``Select(key, label, EQ)`` with a one-hot integer key, read by
+    Aggregates and SelectorWidths."""
+    for sel_label in consumers[label]:
+        sel = agraph.graph[sel_label]
+        if sel.kind != "select" or sel.params.get("composite"):
+            return False
+        if sel.params.get("predicate") != rasp.Comparison.EQ:
+            return False
+        keys, queries = sel.children
+        if queries != label or keys == label:
+            return False
+        key_values = _int_values(agraph, keys)
+        if key_values is None or max(map(abs, key_values)) > MAX_MAGNITUDE:
+            return False
+        if any(agraph.graph[c].kind not in ("aggregate", "selector_width")
+               for c in consumers[sel_label]):
+            return False
+    return bool(consumers[label])
+
+
+def affine_query(agraph: AnnotatedGraph, node: Node, consumers: dict) -> AffineQuery | None:
+    """How to hold ``node`` as a number and its square, or None where that is not exact and
+    cheaper."""
+    if node.kind not in ("map", "sequence_map", "linear_sequence_map"):
+        return None
+    if node.label == agraph.graph.output or _int_values(agraph, node.label) is None:
+        return None
+    children = list(dict.fromkeys(node.children))  # SequenceMap(f, x, x) is a Map of x
+    values = [_int_values(agraph, c) for c in children]
+    if any(v is None for v in values) or len(children) > 2:
+        return None
+    if not _eq_query_consumers(agraph, node.label, consumers):
+        return None
+    f = node.f if len(node.children) == len(children) else (lambda x: node.f(x, x))
+    coefs = _affine_coefficients(f, values[0], values[1] if len(children) == 2 else None)
+    if coefs is None:
+        return None
+    a, b, c = coefs
+    q_values = agraph.info[node.label].values
+    if max(abs(v) for v in q_values) > MAX_MAGNITUDE:
+        return None
+    return _oriented(children, values, a, b, c)
+
+
+def _oriented(children, values, a, b, c) -> AffineQuery | None:
+    """Gate on the child with fewer values; refuse when integers could round or it is dearer."""
+    if len(children) == 1:
+        if largest_preactivation(values[0], [], a, 0, c) >= MAX_PREACTIVATION:
+            return None
+        return AffineQuery((children[0], a), None, c)
+    (x, xs), (y, ys) = zip(children, values, strict=True)
+    gate, other, a_g, b_o = (x, y, a, b) if len(xs) <= len(ys) else (y, x, b, a)
+    g_vals, o_vals = (xs, ys) if gate == x else (ys, xs)
+    if largest_preactivation(g_vals, o_vals, a_g, b_o, c) >= MAX_PREACTIVATION:
+        return None
+    if 3 + 2 * len(g_vals) >= len(xs) * len(ys):
+        return None  # the reference's pair table is no bigger
+    return AffineQuery((gate, a_g), (other, b_o), c)
+
+
+def affine_queries(agraph: AnnotatedGraph) -> dict[str, AffineQuery]:
+    """Every node the economical layout holds as ``q`` and ``q**2``, by label."""
+    consumers = agraph.graph.consumers()
+    out = {}
+    for label in agraph.graph.order:
+        node = agraph.graph[label]
+        if node.is_selector:
+            continue
+        plan = affine_query(agraph, node, consumers)
+        if plan is not None:
+            out[label] = plan
+    return out
