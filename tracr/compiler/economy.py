@@ -72,11 +72,15 @@ def _affine_coefficients(f, xs: list[int], ys: list[int] | None) -> tuple[int, i
         return None
     a, b = int(a), int(b)
     c = base - a * x0 - b * y0
-    for x in xs:
-        for y in ys_or:
-            value = _call(g, x, y)
-            if not _is_int(value) or value != a * x + b * y + c:
-                return None
+    try:
+        for x in xs:
+            want = a * x + c
+            for y in ys_or:
+                value = g(x, y)
+                if value != want + b * y or not _is_int(value):
+                    return None
+    except Exception:  # noqa: BLE001 - not affine where it raises
+        return None
     return a, b, c
 
 

@@ -31,13 +31,15 @@ sharpness to choose: no step is approximated. At BOS every one-hot is zero and
 
 from __future__ import annotations
 
+import numpy as np
+
 from tracr.craft.bases import BasisDirection, VectorSpaceWithBasis, join_vector_spaces
 from tracr.craft.transformers import MLP
 from tracr.craft.vectorspace_fns import Linear
 
 
-def _values(space: VectorSpaceWithBasis) -> list[int]:
-    return [d.value for d in space.basis]
+def _values(space: VectorSpaceWithBasis) -> np.ndarray:
+    return np.array([d.value for d in space.basis], dtype=float)
 
 
 def affine_square_mlp(
@@ -58,49 +60,48 @@ def affine_square_mlp(
     """
     (x_space, a), (y_space, b) = gate, other or (VectorSpaceWithBasis(()), 0)
     inputs = join_vector_spaces(x_space, y_space, VectorSpaceWithBasis((one, bos)))
-    first: dict[tuple[BasisDirection, BasisDirection], float] = {}
-    second: dict[tuple[BasisDirection, BasisDirection], float] = {}
-    units: list[BasisDirection] = []
-
-    def unit(name: str, reads: dict[BasisDirection, float], writes: dict) -> None:
-        h = BasisDirection(hidden_name, name)
-        units.append(h)
-        for d, w in reads.items():
-            first[(d, h)] = first.get((d, h), 0.0) + w
-        for d, w in writes.items():
-            second[(h, d)] = w
-
-    linear = {d: a * d.value for d in x_space.basis}
-    linear.update({d: b * d.value for d in y_space.basis})
-    linear[one], linear[bos] = constant, -constant
-    unit("pos", linear, {out: 1.0})
-    unit("neg", {d: -w for d, w in linear.items()}, {out: -1.0})
-    squares = {d: (a * d.value + constant) ** 2 for d in x_space.basis}
-    squares.update({d: (b * d.value) ** 2 for d in y_space.basis})
-    unit("squares", squares, {square: 1.0})
-    b_values = [b * u for u in _values(y_space)]
-    if b_values:
-        _gated_products(x_space, y_space, a, b, constant, b_values, one, unit, square)
-    hidden = VectorSpaceWithBasis(tuple(units))
+    rows_x = [inputs.index(d) for d in x_space.basis]
+    rows_y = [inputs.index(d) for d in y_space.basis]
+    i_one, i_bos = inputs.index(one), inputs.index(bos)
+    xs, ys = _values(x_space), _values(y_space)
+    linear = np.zeros(inputs.num_dims)  # L = a X + b Y + c (one - bos)
+    linear[rows_x], linear[rows_y] = a * xs, b * ys
+    linear[i_one], linear[i_bos] = constant, -constant
+    squares = np.zeros(inputs.num_dims)  # A^2 + B^2
+    squares[rows_x], squares[rows_y] = (a * xs + constant) ** 2, (b * ys) ** 2
+    columns = [linear, -linear, squares]
+    names, writes = ["pos", "neg", "squares"], [(out, 1.0), (out, -1.0), (square, 1.0)]
+    for name, column, sign in _gated_products(inputs, rows_x, rows_y, xs, ys, a, b, constant,
+                                              i_one):
+        names.append(name)
+        columns.append(column)
+        writes.append((square, sign))
+    hidden = VectorSpaceWithBasis.from_values(hidden_name, names)
+    order = [hidden.index(BasisDirection(hidden_name, n)) for n in names]
+    first = np.zeros((inputs.num_dims, len(names)))
+    first[:, order] = np.stack(columns, axis=1)
     outputs = VectorSpaceWithBasis((out, square))
-    return MLP(Linear.from_entries(inputs, hidden, first),
-               Linear.from_entries(hidden, outputs, second), label=label)
+    second = np.zeros((len(names), 2))
+    for h, (direction, weight) in zip(order, writes, strict=True):
+        second[h, outputs.index(direction)] = weight
+    return MLP(Linear(inputs, hidden, first), Linear(hidden, outputs, second), label=label)
 
 
-def _gated_products(x_space, y_space, a, b, constant, b_values, one, unit, square) -> None:
+def _gated_products(inputs, rows_x, rows_y, xs, ys, a, b, constant, i_one):
     """The units ``relu(+-2 A(v) B + G x_v - G)`` summing to ``2 A B`` (module docstring)."""
-    largest = max(abs(2 * (a * v + constant)) for v in _values(x_space)) * max(map(abs, b_values))
-    gap = float(largest + 1)
-    for d in x_space.basis:
-        coef = 2 * (a * d.value + constant)
-        if coef == 0:
-            continue
+    if len(ys) == 0:
+        return
+    coefs = 2 * (a * xs + constant)
+    b_values = b * ys
+    gap = float(np.max(np.abs(coefs)) * np.max(np.abs(b_values)) + 1)
+    for row, v, coef in zip(rows_x, xs, coefs, strict=True):
         for sign, name in ((1, "plus"), (-1, "minus")):
-            if not any(sign * coef * bv > 0 for bv in b_values):
+            if coef == 0 or not np.any(sign * coef * b_values > 0):
                 continue  # this half is never positive
-            reads = {e: sign * coef * b * e.value for e in y_space.basis}
-            reads[d], reads[one] = gap, -gap
-            unit(f"{name}_{d.value}", reads, {square: float(sign)})
+            column = np.zeros(inputs.num_dims)
+            column[rows_y] = sign * coef * b_values
+            column[row], column[i_one] = gap, -gap
+            yield f"{name}_{int(v)}", column, float(sign)
 
 
 def largest_preactivation(x_values, y_values, a: int, b: int, constant: int) -> int:
