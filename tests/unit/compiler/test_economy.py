@@ -1,0 +1,102 @@
+"""The economical layout: when it picks a cheaper construction, and that the result is exact
+(every input, padded and unpadded, causal and not) wherever the reference layout was."""
+
+from __future__ import annotations
+
+import pytest
+
+from tracr.compiler import compiling, economy, lib, verifying
+from tracr.errors import CompilerError
+from tracr.rasp import rasp
+
+C = rasp.Comparison
+VOCAB = {0, 1, 2, 3}
+
+
+def _numeric_labels(model) -> set[str]:
+    return {label for label in model.residual_labels if label.endswith("__squared")}
+
+
+def _exact_both_layouts(program, vocab=VOCAB, max_seq_len=5, causal=False):
+    """Compile both layouts, compare each with the evaluator on every input; return them."""
+    inputs = list(verifying.all_inputs(vocab, max_seq_len))
+    models = {}
+    for layout in economy.LAYOUTS:
+        model = compiling.compile_rasp_to_model(program, vocab, max_seq_len, causal=causal,
+                                                layout=layout)
+        for pad in (False, True):
+            report = verifying.compare(model, program, inputs, pad_to_max=pad)
+            assert report.checked > 0
+            assert report.ok, f"{layout}: " + "\n".join(map(str, report.mismatches[:5]))
+        models[layout] = model
+    return models
+
+
+def _params(model) -> int:
+    return sum(a.size for p in model.params.values() for a in p.values())
+
+
+def test_reverse_is_exact_smaller_and_as_deep():
+    models = _exact_both_layouts(lib.make_reverse())
+    eco, ref = models["economical"], models["reference"]
+    assert _numeric_labels(eco) and not _numeric_labels(ref)
+    assert eco.model_config.num_layers == ref.model_config.num_layers
+    assert _params(eco) < _params(ref)
+
+
+def test_causal_model_reading_the_previous_position():
+    # length - 1 - (length - indices - 1) - 1 = indices - 1: no lookahead, causally exact.
+    before = rasp.SequenceMap(lambda n, i: i - 1 + 0 * n, lib.make_length(), rasp.indices)
+    program = rasp.Aggregate(rasp.Select(rasp.indices, before, C.EQ), rasp.tokens)
+    models = _exact_both_layouts(program, causal=True)
+    assert _numeric_labels(models["economical"])
+
+
+def test_query_values_no_key_holds_read_the_default():
+    # length + indices >= length: never an index, so every position reads None.
+    beyond = rasp.SequenceMap(lambda n, i: n + i, lib.make_length(), rasp.indices)
+    program = rasp.Aggregate(rasp.Select(rasp.indices, beyond, C.EQ), rasp.tokens)
+    models = _exact_both_layouts(program)
+    assert _numeric_labels(models["economical"])
+
+
+def test_selector_width_of_a_numerical_eq_selector():
+    # How many positions hold the token equal to 3 - index (a Map of one SOp).
+    mirror = rasp.Map(lambda i: 3 - i, rasp.indices)
+    program = rasp.SelectorWidth(rasp.Select(rasp.tokens, mirror, C.EQ))
+    models = _exact_both_layouts(program)
+    assert _numeric_labels(models["economical"])
+
+
+def test_shifted_indices_with_a_negative_coefficient_and_tokens():
+    shifted = rasp.SequenceMap(lambda t, i: 2 * i - t + 1, rasp.tokens, rasp.indices)
+    program = rasp.Aggregate(rasp.Select(rasp.indices, shifted, C.EQ), rasp.tokens)
+    _exact_both_layouts(program)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        rasp.SequenceMap(lambda n, i: n * i, lib.make_length(), rasp.indices),  # not affine
+        rasp.SequenceMap(lambda n, i: (n - i) / 2, lib.make_length(), rasp.indices),  # floats
+        rasp.SequenceMap(lambda n, i: n - i if i else None, lib.make_length(), rasp.indices),
+    ],
+    ids=["product", "floats", "none"],
+)
+def test_reference_construction_where_numbers_would_not_be_exact(query):
+    program = rasp.Aggregate(rasp.Select(rasp.indices, query, C.EQ), rasp.tokens)
+    models = _exact_both_layouts(program, max_seq_len=4)
+    assert not _numeric_labels(models["economical"])
+
+
+def test_reference_construction_for_other_readers():
+    opp = (lib.make_length() - rasp.indices).named("opp")
+    lt = rasp.Aggregate(rasp.Select(rasp.indices, opp, C.LT), rasp.tokens)
+    assert not _numeric_labels(compiling.compile_rasp_to_model(lt, VOCAB, 4))
+    # the program's output keeps its one-hot decoding
+    assert not _numeric_labels(compiling.compile_rasp_to_model(opp, VOCAB, 4))
+
+
+def test_layout_argument_is_checked():
+    with pytest.raises(CompilerError, match="layout must be one of 'economical', 'reference'"):
+        compiling.compile_rasp_to_model(lib.make_reverse(), VOCAB, 4, layout="small")
