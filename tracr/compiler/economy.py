@@ -15,6 +15,7 @@ reference's table).
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from fractions import Fraction
 
 from tracr.compiler.nodes import CATEGORICAL, AnnotatedGraph, Node
@@ -157,3 +158,60 @@ def affine_queries(agraph: AnnotatedGraph) -> dict[str, AffineQuery]:
         if plan is not None:
             out[label] = plan
     return out
+
+
+@dataclasses.dataclass(frozen=True)
+class ConjunctionLeaf:
+    key: str
+    query: str
+    predicate: object  # predicate(key value, query value)
+
+
+def conjunction_leaves(agraph: AnnotatedGraph, sel: Node) -> list[ConjunctionLeaf] | None:
+    """The leaves of a composite selector that is a plain And of Selects over one-hot SOps
+    (TRUE leaves dropped), or None where the reference's tuple construction is kept."""
+    p = sel.params
+    if sel.kind != "select" or not p.get("composite"):
+        return None
+    if all(agraph.graph[c].kind != "tuple" for c in sel.children):
+        return None  # one key SOp and one query SOp: the reference's table is as cheap
+    leaves = list(p["leaf_reads"])
+    if len(leaves) > 10 or not _is_conjunction(p["formula"], leaves):
+        return None
+    out = []
+    for leaf in leaves:
+        key, query = p["leaf_reads"][leaf]
+        pred = p["leaf_preds"][leaf]
+        if pred == rasp.Comparison.TRUE:
+            continue
+        if any(agraph.graph[s].encoding != CATEGORICAL or agraph.info[s].values is None
+               for s in (key, query)):
+            return None
+        out.append(ConjunctionLeaf(key, query, pred))
+    return out or None
+
+
+def _is_conjunction(formula, leaves: list[str]) -> bool:
+    """Whether the boolean formula is the And of all its leaves (checked on every assignment)."""
+    for bits in itertools.product((False, True), repeat=len(leaves)):
+        if bool(formula(dict(zip(leaves, bits, strict=True)))) != all(bits):
+            return False
+    return True
+
+
+def conjunctions(agraph: AnnotatedGraph) -> dict[str, list[ConjunctionLeaf]]:
+    """Composite selectors the economical layout scores as a sum of per-leaf scores."""
+    out = {}
+    for label in agraph.graph.order:
+        leaves = conjunction_leaves(agraph, agraph.graph[label])
+        if leaves is not None:
+            out[label] = leaves
+    return out
+
+
+def unread_tuples(agraph: AnnotatedGraph, conj: dict) -> set[str]:
+    """Tuple SOps that only conjunction heads read: they need no MLP and no dimension."""
+    consumers = agraph.graph.consumers()
+    return {label for label in agraph.graph.order
+            if agraph.graph[label].kind == "tuple"
+            and all(c in conj for c in consumers[label])}

@@ -19,6 +19,7 @@ from tracr.craft.chamber import (
     affine_square_mlp,
     attention,
     categorical_mlp,
+    conjunction_attention,
     numerical_eq_attention,
     numerical_mlp,
 )
@@ -98,6 +99,8 @@ class _Builder:
         self.s = settings
         economical = settings.layout == "economical"
         self.affine = economy.affine_queries(agraph) if economical else {}
+        self.conj = economy.conjunctions(agraph) if economical else {}
+        self.unread = economy.unread_tuples(agraph, self.conj)
 
     def space(self, label: str) -> VectorSpaceWithBasis:
         if label in self.affine:
@@ -122,6 +125,15 @@ class _Builder:
     def _head(self, sel_label: str, ov, bos_weight: float, label: str) -> AttentionHead:
         """The head of a selector: numerical EQ where its query is held as a number."""
         sel = self.g.graph[sel_label]
+        if sel_label in self.conj:
+            leaves = [(self.space(leaf.query), self.space(leaf.key),
+                       _leaf_table(leaf.predicate, self.values(leaf.query),
+                                   self.values(leaf.key)))
+                      for leaf in self.conj[sel_label]]
+            return conjunction_attention.conjunction_head(
+                leaves, ov, ONE, self.s.bos, self.s.coldness, bos_weight, self.s.causal,
+                label=label,
+            )
         if sel.kind == "select" and sel.children[1] in self.affine:
             keys, query = sel.children
             return numerical_eq_attention.numerical_eq_head(
@@ -201,7 +213,12 @@ class _Builder:
         )
         return NodeBlocks(node.label, out_space, mlp=mlp)
 
+    def values(self, label: str) -> list:
+        return [d.value for d in self.space(label).basis]
+
     def _tuple(self, node: Node) -> NodeBlocks:
+        if node.label in self.unread:  # only conjunction heads read its parts
+            return NodeBlocks(node.label, VectorSpaceWithBasis(()))
         out_space = self.space(node.label)
         mlp = categorical_mlp.product_mlp(
             [self.space(c) for c in node.children], out_space, node.f, ONE,
