@@ -100,3 +100,22 @@ def test_reference_construction_for_other_readers():
 def test_layout_argument_is_checked():
     with pytest.raises(CompilerError, match="layout must be one of 'economical', 'reference'"):
         compiling.compile_rasp_to_model(lib.make_reverse(), VOCAB, 4, layout="small")
+
+
+def test_conjunction_of_selects_needs_no_tuple_mlp():
+    before = rasp.Select(rasp.indices, rasp.indices, C.LT)
+    same = rasp.Select(rasp.tokens, rasp.tokens, C.EQ)
+    odd = rasp.Select(rasp.tokens, rasp.indices, lambda k, q: (k + q) % 2 == 1)
+    program = rasp.SelectorWidth(before & same & odd)
+    models = _exact_both_layouts(program)
+    eco, ref = models["economical"], models["reference"]
+    assert not any(label.startswith("tuple(") for label in eco.residual_labels)
+    assert any(label.startswith("tuple(") for label in ref.residual_labels)
+    assert eco.model_config.num_layers < ref.model_config.num_layers
+
+
+def test_disjunction_keeps_the_tuple_construction():
+    either = rasp.Select(rasp.indices, rasp.indices, C.LT) | rasp.Select(rasp.tokens,
+                                                                           rasp.tokens, C.EQ)
+    models = _exact_both_layouts(rasp.Aggregate(either, rasp.tokens), max_seq_len=4)
+    assert any(label.startswith("tuple(") for label in models["economical"].residual_labels)

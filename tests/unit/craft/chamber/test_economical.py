@@ -10,7 +10,12 @@ import pytest
 
 from tracr.craft.bases import BasisDirection, VectorInBasis, VectorSpaceWithBasis
 from tracr.craft.bases import join_vector_spaces as join
-from tracr.craft.chamber import affine_square_mlp, attention, numerical_eq_attention
+from tracr.craft.chamber import (
+    affine_square_mlp,
+    attention,
+    conjunction_attention,
+    numerical_eq_attention,
+)
 
 ONE = BasisDirection("one")
 BOS = BasisDirection("tokens", "BOS")
@@ -119,3 +124,42 @@ def test_numerical_eq_head_for_selector_width_ties_bos():
     p = head.pattern(head_stream(queries, keys))
     widths = [sum(k == q for k in keys) for q in queries]
     np.testing.assert_allclose(p[1:, 0], [1 / (w + 1) for w in widths], rtol=0, atol=1e-12)
+
+
+# --- the conjunction head -----------------------------------------------------------------
+
+A = VectorSpaceWithBasis.from_values("a", [0, 1, 2])
+B = VectorSpaceWithBasis.from_values("b", ["x", "y"])
+
+
+@pytest.mark.parametrize("bos_weight", [0.5, 1.0], ids=["aggregate", "width"])
+def test_conjunction_head_selects_keys_satisfying_every_leaf(bos_weight):
+    a_vals = [0, 1, 2, 1, None, 2, 0]
+    b_vals = ["x", "y", "x", "x", "y", None, "y"]
+    eq_a = np.array([[k == q for k in [0, 1, 2]] for q in [0, 1, 2]])
+    neq_b = np.array([[k != q for k in ["x", "y"]] for q in ["x", "y"]])
+    space = join(A, B, V, VectorSpaceWithBasis((ONE, BOS)))
+    rows = []
+    for a, b in zip(a_vals, b_vals, strict=True):
+        row = {}
+        if a is not None:
+            row[BasisDirection("a", a)] = 1.0
+        if b is not None:
+            row[BasisDirection("b", b)] = 1.0
+        rows.append(row)
+    c = attention.default_coldness(len(rows))
+    ov = numerical_eq_attention.width_value_map(BOS, BasisDirection("scratch"))
+    head = conjunction_attention.conjunction_head([(A, A, eq_a), (B, B, neq_b)], ov, ONE, BOS,
+                                                  c, bos_weight)
+    p = head.pattern(stream(space, rows))
+    for i, (qa, qb) in enumerate(zip(a_vals, b_vals, strict=True)):
+        chosen = [j + 1 for j, (ka, kb) in enumerate(zip(a_vals, b_vals, strict=True))
+                  if None not in (qa, qb, ka, kb) and ka == qa and kb != qb]
+        row = p[i + 1]
+        share = 1 / (len(chosen) + bos_weight * 2 - 1) if chosen else 0.0
+        if chosen:  # width: BOS ties (1/(w+1) each); aggregate: BOS gets only the leak
+            np.testing.assert_allclose(row[chosen], share if bos_weight == 1 else 1 / len(chosen),
+                                       rtol=0, atol=1e-12)
+        else:
+            assert row[0] > 1 - 1e-12
+    assert p[0, 0] > 1 - 1e-12
