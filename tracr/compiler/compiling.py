@@ -13,6 +13,7 @@ from tracr.compiler import (
     basis_inference,
     craft_to_model,
     economy,
+    economy_rewrites,
     graph_to_craft,
     lookahead,
     rasp_to_graph,
@@ -62,6 +63,8 @@ def compile_rasp_to_model(
         raise UnsupportedExprError([str(p) for p in problems])
     if causal:
         lookahead.warn_if_lookahead(program, vocab_set, max_seq_len)
+    if layout == "economical":
+        agraph = _split_ranks(agraph, vocab_set, max_seq_len, causal)
     settings = graph_to_craft.CraftSettings(
         bos=BasisDirection("tokens", compiler_bos),
         coldness=graph_to_craft.coldness_for(max_seq_len),
@@ -70,8 +73,16 @@ def compile_rasp_to_model(
         layout=layout,
     )
     blocks = graph_to_craft.build_blocks(agraph, settings)
-    alloc = allocation.allocate(graph, blocks)
+    alloc = allocation.allocate(agraph.graph, blocks)
     return craft_to_model.assemble(agraph, blocks, alloc, compiler_bos, compiler_pad)
+
+
+def _split_ranks(agraph, vocab_set, max_seq_len: int, causal: bool):
+    """The economical layout's one graph rewrite (``economy_rewrites``), re-annotated."""
+    rewritten = economy_rewrites.split_ranks(agraph)
+    if rewritten is None:
+        return agraph
+    return basis_inference.infer_bases(rewritten, vocab_set, max_seq_len, causal)
 
 
 def _check_arguments(vocab, max_seq_len, causal, bos, pad, mlp_exactness) -> frozenset:

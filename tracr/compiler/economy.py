@@ -29,11 +29,13 @@ MAX_PREACTIVATION = 2**24  # exact integers in float32
 
 @dataclasses.dataclass(frozen=True)
 class AffineQuery:
-    """``q = a * gate + b * other + constant`` over one-hot children (``other`` may be None)."""
+    """``q = a * gate + b * other + constant`` over one-hot children (``other`` may be None),
+    read as the query (``role`` "query") or the key ("key") of EQ selectors."""
 
     gate: tuple[str, int]
     other: tuple[str, int] | None
     constant: int
+    role: str = "query"
 
 
 def _is_int(v) -> bool:
@@ -85,25 +87,27 @@ def _affine_coefficients(f, xs: list[int], ys: list[int] | None) -> tuple[int, i
     return a, b, c
 
 
-def _eq_query_consumers(agraph: AnnotatedGraph, label: str, consumers: dict) -> bool:
-    """Every reader is a plain ``Select(key, label, EQ)`` with a one-hot integer key, read by
-    Aggregates and SelectorWidths."""
+def eq_role(agraph: AnnotatedGraph, label: str, consumers: dict) -> str | None:
+    """"query" (or "key") when every reader is a plain ``Select`` with ``EQ`` that reads
+    ``label`` on that side and a one-hot integer SOp, never None, on the other, and is read by
+    Aggregates and SelectorWidths; None otherwise."""
+    roles = set()
     for sel_label in consumers[label]:
         sel = agraph.graph[sel_label]
         if sel.kind != "select" or sel.params.get("composite"):
-            return False
-        if sel.params.get("predicate") != rasp.Comparison.EQ:
-            return False
+            return None
+        if sel.params.get("predicate") != rasp.Comparison.EQ or len(set(sel.children)) != 2:
+            return None
         keys, queries = sel.children
-        if queries != label or keys == label:
-            return False
-        key_values = _int_values(agraph, keys)
-        if key_values is None or max(map(abs, key_values)) > MAX_MAGNITUDE:
-            return False
+        role, other = ("query", keys) if queries == label else ("key", queries)
+        other_values = _int_values(agraph, other)
+        if other_values is None or max(map(abs, other_values)) > MAX_MAGNITUDE:
+            return None
         if any(agraph.graph[c].kind not in ("aggregate", "selector_width")
                for c in consumers[sel_label]):
-            return False
-    return bool(consumers[label])
+            return None
+        roles.add(role)
+    return roles.pop() if len(roles) == 1 else None
 
 
 def affine_query(agraph: AnnotatedGraph, node: Node, consumers: dict) -> AffineQuery | None:
@@ -117,7 +121,8 @@ def affine_query(agraph: AnnotatedGraph, node: Node, consumers: dict) -> AffineQ
     values = [_int_values(agraph, c) for c in children]
     if any(v is None for v in values) or len(children) > 2:
         return None
-    if not _eq_query_consumers(agraph, node.label, consumers):
+    role = eq_role(agraph, node.label, consumers)
+    if role is None:
         return None
     f = node.f if len(node.children) == len(children) else (lambda x: node.f(x, x))
     coefs = _affine_coefficients(f, values[0], values[1] if len(children) == 2 else None)
@@ -127,7 +132,8 @@ def affine_query(agraph: AnnotatedGraph, node: Node, consumers: dict) -> AffineQ
     q_values = agraph.info[node.label].values
     if max(abs(v) for v in q_values) > MAX_MAGNITUDE:
         return None
-    return _oriented(children, values, a, b, c)
+    plan = _oriented(children, values, a, b, c)
+    return None if plan is None else dataclasses.replace(plan, role=role)
 
 
 def _oriented(children, values, a, b, c) -> AffineQuery | None:
@@ -157,6 +163,10 @@ def affine_queries(agraph: AnnotatedGraph) -> dict[str, AffineQuery]:
         plan = affine_query(agraph, node, consumers)
         if plan is not None:
             out[label] = plan
+    for label in agraph.graph.order:  # a select needs one side one-hot: keep its query
+        node = agraph.graph[label]
+        if node.kind == "select" and node.children[0] in out and node.children[1] in out:
+            del out[node.children[0]]
     return out
 
 

@@ -134,6 +134,12 @@ class _Builder:
                 leaves, ov, ONE, self.s.bos, self.s.coldness, bos_weight, self.s.causal,
                 label=label,
             )
+        if sel.kind == "select" and sel.children[0] in self.affine:
+            keys, query = sel.children
+            return numerical_eq_attention.numerical_eq_key_head(
+                self.space(query), BasisDirection(keys), square_direction(keys), ov, ONE,
+                self.s.bos, self.s.coldness, bos_weight, self.s.causal, label=label,
+            )
         if sel.kind == "select" and sel.children[1] in self.affine:
             keys, query = sel.children
             return numerical_eq_attention.numerical_eq_head(

@@ -68,6 +68,40 @@ def numerical_eq_head(
                          label=label)
 
 
+def numerical_eq_key_head(
+    query_space: VectorSpaceWithBasis,
+    key: BasisDirection,
+    key_square: BasisDirection,
+    ov: Linear,
+    one: BasisDirection,
+    bos: BasisDirection,
+    coldness: float,
+    bos_weight: float,
+    causal: bool = False,
+    label: str = "",
+) -> AttentionHead:
+    """The mirror image: one-hot integer queries ``q``, keys holding a number ``t`` and ``t**2``.
+
+    Same scores as ``numerical_eq_head`` with the roles of the features swapped: ``c (2 q t -
+    t^2)`` for a key (``2cq`` on the query's one-hot against ``t``, ``-c`` on ``one`` against
+    ``t^2``), ``c q^2 - (1 - beta) c`` for BOS (``c q^2`` on the query's one-hot against the
+    BOS key direction). BOS keys hold ``t = t^2 = 0``. At the BOS query the one-hot is zero:
+    keys score ``-c t^2 <= 0`` and BOS ``beta c``.
+    """
+    c = coldness
+    left = join_vector_spaces(query_space, VectorSpaceWithBasis((one, bos)))
+    right = VectorSpaceWithBasis((key, key_square, bos))
+    entries: dict[tuple[BasisDirection, BasisDirection], float] = {}
+    for d in query_space.basis:
+        entries[(d, key)] = 2.0 * c * d.value
+        entries[(d, bos)] = c * d.value**2
+    entries[(one, key_square)] = -c
+    entries[(one, bos)] = -(1.0 - bos_weight) * c
+    entries[(bos, bos)] = c
+    return AttentionHead(ScalarBilinear.from_entries(left, right, entries), ov, causal=causal,
+                         label=label)
+
+
 def width_value_map(bos: BasisDirection, scratch: BasisDirection) -> Linear:
     """SelectorWidth's value map: the BOS direction into the scratch dimension."""
     return Linear.from_entries(VectorSpaceWithBasis((bos,)), VectorSpaceWithBasis((scratch,)),
