@@ -17,7 +17,7 @@ def _numeric_labels(model) -> set[str]:
     return {label for label in model.residual_labels if label.endswith("__squared")}
 
 
-def _exact_both_layouts(program, vocab=VOCAB, max_seq_len=5, causal=False):
+def _exact_both_layouts(program, vocab=VOCAB, max_seq_len=4, causal=False):
     """Compile both layouts, compare each with the evaluator on every input; return them."""
     inputs = list(verifying.all_inputs(vocab, max_seq_len))
     models = {}
@@ -119,3 +119,45 @@ def test_disjunction_keeps_the_tuple_construction():
                                                                            rasp.tokens, C.EQ)
     models = _exact_both_layouts(rasp.Aggregate(either, rasp.tokens), max_seq_len=4)
     assert any(label.startswith("tuple(") for label in models["economical"].residual_labels)
+
+
+# --- ranks over lexicographic keys (economy_rewrites) ---------------------------------------
+
+
+def _rank_program(f, pred=C.LT, keys=rasp.tokens):
+    unique = rasp.SequenceMap(f, keys, rasp.indices).named("unique")
+    rank = rasp.SelectorWidth(rasp.Select(unique, unique, pred)).named("rank")
+    return rasp.Aggregate(rasp.Select(rank, rasp.indices, C.EQ), rasp.tokens).named("sorted")
+
+
+@pytest.mark.parametrize("pred", [C.LT, C.GT], ids=["LT", "GT"])
+def test_sort_rank_is_split_into_two_counts(pred):
+    program = _rank_program(lambda k, i: k + i / 5, pred)
+    models = _exact_both_layouts(program)
+    eco, ref = models["economical"], models["reference"]
+    assert not any(label.startswith("unique") for label in eco.residual_labels)
+    assert any(label.startswith("rank") and label.endswith("__squared")
+               for label in eco.residual_labels)
+    assert any("__tied_before:" in label for label in eco.residual_labels)
+    assert eco.model_config.num_layers == ref.model_config.num_layers
+    assert _params(eco) < _params(ref)
+
+
+def test_library_sort_freq_is_split_and_exact():
+    models = _exact_both_layouts(lib.make_sort_freq(max_seq_len=4))
+    assert _params(models["economical"]) < _params(models["reference"])
+
+
+@pytest.mark.parametrize(
+    "f", [lambda k, i: i + k / 10, lambda k, i: k - i / 5], ids=["index-major", "decreasing"]
+)
+def test_rank_over_other_orders_keeps_the_reference(f):
+    models = _exact_both_layouts(_rank_program(f), max_seq_len=4)
+    assert any(label.startswith("unique") for label in models["economical"].residual_labels)
+
+
+def test_rank_read_otherwise_keeps_the_reference():
+    unique = rasp.SequenceMap(lambda k, i: k + i / 5, rasp.tokens, rasp.indices).named("u")
+    rank = rasp.SelectorWidth(rasp.Select(unique, unique, C.LT)).named("rank")
+    model = compiling.compile_rasp_to_model(rank, VOCAB, 4)  # the rank is the output
+    assert any(label.startswith("u_") and ":" in label for label in model.residual_labels)

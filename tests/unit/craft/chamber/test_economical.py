@@ -163,3 +163,23 @@ def test_conjunction_head_selects_keys_satisfying_every_leaf(bos_weight):
         else:
             assert row[0] > 1 - 1e-12
     assert p[0, 0] > 1 - 1e-12
+
+
+def test_numerical_eq_key_head_mirrors_the_query_head():
+    # one-hot query values (indices), keys holding t and t^2 (a rank); default where no t = q.
+    queries, ranks = [0, 1, 2, 3, 4], [2, 0, 5, 1, 2]
+    rows = []
+    for t, (q, r) in enumerate(zip(queries, ranks, strict=True)):
+        rows.append({BasisDirection("indices", q): 1.0, OUT: float(r), SQUARE: float(r * r),
+                     BasisDirection("v"): 10.0 + t})
+    c = attention.default_coldness(len(rows))
+    ov = attention.value_map(V, V_OUT, numerical=True)
+    head = numerical_eq_attention.numerical_eq_key_head(KEYS, OUT, SQUARE, ov, ONE, BOS, c, 0.5)
+    p = head.pattern(stream(HEAD_SPACE, rows))
+    for i, q in enumerate(queries):
+        chosen = [j + 1 for j, r in enumerate(ranks) if r == q]
+        if chosen:
+            np.testing.assert_allclose(p[i + 1, chosen], 1 / len(chosen), rtol=0, atol=1e-12)
+        else:
+            assert p[i + 1, 0] > 1 - 1e-12
+    assert p[0, 0] > 1 - 1e-12
