@@ -15,7 +15,8 @@ from tracr.compiler import compiling, lib_catalog
 from tracr.model.text import model_text
 
 HERE = Path(__file__).parent
-PROGRAMS = ["reverse", "sort_unique", "frac_prevs", "shift_by", "sort_dup", "shuffle_dyck2"]
+PROGRAMS = ["reverse", "sort_unique", "frac_prevs", "shift_by", "sort_dup", "shuffle_dyck2", "sort",
+            "dyck1"]
 
 
 def _renumber(text: str) -> str:
