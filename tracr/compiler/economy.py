@@ -152,13 +152,14 @@ def _oriented(children, values, a, b, c) -> AffineQuery | None:
     return AffineQuery((gate, a_g), (other, b_o), c)
 
 
-def affine_queries(agraph: AnnotatedGraph) -> dict[str, AffineQuery]:
-    """Every node the economical layout holds as ``q`` and ``q**2``, by label."""
+def affine_queries(agraph: AnnotatedGraph, exclude: set[str]) -> dict[str, AffineQuery]:
+    """Every node the economical layout holds as ``q`` and ``q**2``, by label (those in
+    ``exclude`` are built another way)."""
     consumers = agraph.graph.consumers()
     out = {}
     for label in agraph.graph.order:
         node = agraph.graph[label]
-        if node.is_selector:
+        if node.is_selector or label in exclude:
             continue
         plan = affine_query(agraph, node, consumers)
         if plan is not None:
@@ -225,3 +226,23 @@ def unread_tuples(agraph: AnnotatedGraph, conj: dict) -> set[str]:
     return {label for label in agraph.graph.order
             if agraph.graph[label].kind == "tuple"
             and all(c in conj for c in consumers[label])}
+
+
+def fusable_widths(agraph: AnnotatedGraph) -> dict[str, str]:
+    """Map label -> SelectorWidth label, for a Map that is the only reader of a count.
+
+    The count's MLP then discretises ``1/(w+1)`` straight to ``f(w)``: one MLP instead of
+    two, no one-hot of the count, and often one layer less.
+    """
+    consumers = agraph.graph.consumers()
+    out = {}
+    for label in agraph.graph.order:
+        node = agraph.graph[label]
+        if node.kind != "map":
+            continue
+        (child,) = node.children
+        width = agraph.graph[child]
+        if (width.kind == "selector_width" and consumers[child] == [label]
+                and child != agraph.graph.output):
+            out[label] = child
+    return out

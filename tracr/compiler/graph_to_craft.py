@@ -98,7 +98,9 @@ class _Builder:
         self.g = agraph
         self.s = settings
         economical = settings.layout == "economical"
-        self.affine = economy.affine_queries(agraph) if economical else {}
+        # A Map of a count is fused into the count (it saves a layer) before anything else.
+        self.fused_widths = economy.fusable_widths(agraph) if economical else {}
+        self.affine = economy.affine_queries(agraph, set(self.fused_widths)) if economical else {}
         self.conj = economy.conjunctions(agraph) if economical else {}
         self.unread = economy.unread_tuples(agraph, self.conj)
 
@@ -172,6 +174,8 @@ class _Builder:
     def _map(self, node: Node) -> NodeBlocks:
         if node.label in self.affine:
             return self._affine_query(node)
+        if node.label in self.fused_widths:
+            return self._width(node, self.g.graph[self.fused_widths[node.label]], node.f)
         (child,) = node.children
         in_space, out_space = self.space(child), self.space(node.label)
         numerical_out = node.encoding == NUMERICAL
@@ -251,16 +255,28 @@ class _Builder:
         return NodeBlocks(node.label, out_space, head=head)
 
     def _selector_width(self, node: Node) -> NodeBlocks:
-        (sel,) = node.children
-        scratch = BasisDirection(f"{node.label}__width_scratch")
+        if node.label in self.fused_widths.values():  # its one reader, a Map, computes it
+            return NodeBlocks(node.label, VectorSpaceWithBasis(()))
+        return self._width(node, node, lambda w: w)
+
+    def _width(self, node: Node, width: Node, then: Callable) -> NodeBlocks:
+        """SelectorWidth ``width``, then ``then`` on the count, written as ``node``'s value.
+
+        The head writes ``1/(w+1)``; the MLP discretises it straight to ``then(w)``, so a Map
+        of a count costs no MLP of its own (``economy.fusable_widths``).
+        """
+        (sel,) = width.children
+        scratch = BasisDirection(f"{width.label}__width_scratch")
         ov = numerical_eq_attention.width_value_map(self.s.bos, scratch)
         head = self._head(sel, ov, 1.0, node.label)  # as attention.width_head
         n = self.g.max_seq_len
         out_space = self.space(node.label)
+        numerical = node.encoding == NUMERICAL
+        f = _safe(lambda x: then(round(1.0 / x) - 1), numerical)
         mlp = numerical_mlp.map_numerical_mlp(
-            VectorSpaceWithBasis((scratch,)), out_space, lambda x: round(1.0 / x) - 1,
+            VectorSpaceWithBasis((scratch,)), out_space, f,
             [1.0 / (w + 1) for w in range(n + 1)], ONE, self.s.bos, f"{node.label}__hidden",
-            node.encoding == NUMERICAL, self.s.mlp_exactness, label=node.label,
+            numerical, self.s.mlp_exactness, label=node.label,
         )
         return NodeBlocks(node.label, out_space, head=head, mlp=mlp,
                           extra_space=VectorSpaceWithBasis((scratch,)))

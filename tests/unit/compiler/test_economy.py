@@ -161,3 +161,20 @@ def test_rank_read_otherwise_keeps_the_reference():
     rank = rasp.SelectorWidth(rasp.Select(unique, unique, C.LT)).named("rank")
     model = compiling.compile_rasp_to_model(rank, VOCAB, 4)  # the rank is the output
     assert any(label.startswith("u_") and ":" in label for label in model.residual_labels)
+
+
+def test_map_of_a_count_is_fused_into_the_count():
+    negated = rasp.numerical(rasp.Map(lambda w: -w, lib.make_hist()))
+    program = rasp.numerical(rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, C.EQ),
+                                            negated, default=0))
+    models = _exact_both_layouts(program)
+    eco, ref = models["economical"], models["reference"]
+    assert not any(label.startswith("hist") for label in eco.residual_labels)
+    assert eco.model_config.num_layers < ref.model_config.num_layers
+
+
+def test_count_read_twice_is_not_fused():
+    hist = lib.make_hist()
+    program = rasp.SequenceMap(lambda a, b: a + b, rasp.Map(lambda w: w % 2, hist), hist)
+    models = _exact_both_layouts(program)
+    assert any(label.startswith("hist") for label in models["economical"].residual_labels)
