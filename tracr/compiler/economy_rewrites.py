@@ -12,7 +12,9 @@ one-hots ``k`` and ``y`` the residual already holds:
     SelectorWidth(Select(u, u, LT))
         =  SelectorWidth(Select(k, k, LT))  +  SelectorWidth(Select(k, k, EQ) & Select(y, y, LT))
 
-(GT likewise, with GT in both places). The sum is only rewritten where the economical layout
+(GT likewise, with GT in both places). The paper's sort with duplicates writes this Or itself
+(``A | (B & C)``); any such Or whose ``A`` never holds together with one of the ``B``s is
+split the same way. The sum is only rewritten where the economical layout
 then holds it as a number and its square (``economy``: it is read only as the key of EQ
 selectors against one-hot integer queries); otherwise the reference construction is kept.
 The rewrite keeps the count's label, so layouts and messages still name the user's SOp.
@@ -21,10 +23,11 @@ The rewrite keeps the count's label, so layouts and messages still name the user
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import operator
 
 from tracr.compiler import economy, selectors
-from tracr.compiler.nodes import CATEGORICAL, AnnotatedGraph, Graph, Node
+from tracr.compiler.nodes import CATEGORICAL, AnnotatedGraph, Graph, Node, total_predicate
 from tracr.rasp import rasp
 
 _ORDERS = {rasp.Comparison.LT: operator.lt, rasp.Comparison.GT: operator.gt}
@@ -57,33 +60,82 @@ def _numbers(values) -> bool:
     return all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
 
 
-def _rank_parts(agraph: AnnotatedGraph, width: Node) -> tuple[str, str, object] | None:
-    sel = agraph.graph[width.children[0]]
-    pred = sel.params.get("predicate")
-    if sel.kind != "select" or sel.params.get("composite") or pred not in _ORDERS:
+Leaf = tuple[str, str, object]  # (key SOp, query SOp, predicate(key, query))
+
+
+def _rank_parts(agraph: AnnotatedGraph, width: Node) -> tuple[list[Leaf], list[Leaf]] | None:
+    """The leaves of two disjoint selectors whose counts add up to ``width``, or None."""
+    if width.label == agraph.graph.output:
         return None
+    sel = agraph.graph[width.children[0]]
+    if sel.kind != "select":
+        return None
+    if sel.params.get("composite"):
+        return _disjoint_or(agraph, sel)
+    pred = sel.params.get("predicate")
     keys, queries = sel.children
-    if keys != queries or width.label == agraph.graph.output:
+    if pred not in _ORDERS or keys != queries:
         return None
     parts = _lexicographic(agraph, agraph.graph[keys])
-    return None if parts is None else (*parts, pred)
+    if parts is None:
+        return None
+    k, y = parts
+    return [(k, k, pred)], [(k, k, rasp.Comparison.EQ), (y, y, pred)]
 
 
-def _new_nodes(width: Node, k: str, y: str, pred) -> list[Node]:
-    base = width.label
+def _disjoint_or(agraph: AnnotatedGraph, sel: Node) -> tuple[list[Leaf], list[Leaf]] | None:
+    """``A | (B1 & B2 & ...)`` where A and some B_i never hold together (checked on every pair
+    of values), as in the paper's sort with duplicates: then the count of the Or is the sum
+    of the two counts."""
+    p = sel.params
+    names = list(p["leaf_reads"])
+    if not 2 <= len(names) <= 8:
+        return None
+    leaves = {n: (*p["leaf_reads"][n], p["leaf_preds"][n]) for n in names}
+    for first in names:
+        rest = [n for n in names if n != first]
+        if not _is_or_of_and(p["formula"], first, rest, names):
+            continue
+        if any(_never_together(agraph, leaves[first], leaves[n]) for n in rest):
+            return [leaves[first]], [leaves[n] for n in rest]
+    return None
 
-    def node(suffix: str, kind: str, children: tuple, encoding=None, **params) -> Node:
-        return Node(label=f"{base}__{suffix}", name=f"{width.name}__{suffix}", kind=kind,
-                    children=children, encoding=encoding, expr=width.expr, params=params)
 
-    return [
-        node("order", "select", (k, k), predicate=pred),
-        node("before", "selector_width", (f"{base}__order",), CATEGORICAL),
-        node("same", "select", (k, k), predicate=rasp.Comparison.EQ),
-        node("tie_order", "select", (y, y), predicate=pred),
-        node("tie", "selector_and", (f"{base}__same", f"{base}__tie_order")),
-        node("tied_before", "selector_width", (f"{base}__tie",), CATEGORICAL),
-    ]
+def _is_or_of_and(formula, first: str, rest: list[str], names: list[str]) -> bool:
+    for bits in itertools.product((False, True), repeat=len(names)):
+        assign = dict(zip(names, bits, strict=True))
+        if bool(formula(assign)) != (assign[first] or all(assign[n] for n in rest)):
+            return False
+    return True
+
+
+def _never_together(agraph: AnnotatedGraph, a: Leaf, b: Leaf) -> bool:
+    if a[:2] != b[:2]:
+        return False
+    keys, queries = (agraph.info[s].values for s in a[:2])
+    if keys is None or queries is None or len(keys) * len(queries) > 1_000_000:
+        return False
+    holds_a, holds_b = total_predicate(a[2]), total_predicate(b[2])
+    return not any(holds_a(k, q) and holds_b(k, q) for k in keys for q in queries)
+
+
+def _count_nodes(width: Node, tag: str, leaves: list[Leaf]) -> list[Node]:
+    """Plain Selects for ``leaves``, their And, and its SelectorWidth (the last node)."""
+    base = f"{width.label}__{tag}"
+
+    def node(label: str, kind: str, children: tuple, encoding=None, **params) -> Node:
+        name = width.name + label[len(width.label):]
+        return Node(label=label, name=name, kind=kind, children=children, encoding=encoding,
+                    expr=width.expr, params=params)
+
+    nodes = [node(f"{base}_sel{i}", "select", (k, q), predicate=pred)
+             for i, (k, q, pred) in enumerate(leaves)]
+    current = nodes[0].label
+    for i, leaf in enumerate(nodes[1:], start=1):
+        nodes.append(node(f"{base}_and{i}", "selector_and", (current, leaf.label)))
+        current = nodes[-1].label
+    nodes.append(node(base, "selector_width", (current,), CATEGORICAL))
+    return nodes
 
 
 def split_ranks(agraph: AnnotatedGraph) -> Graph | None:
@@ -97,12 +149,13 @@ def split_ranks(agraph: AnnotatedGraph) -> Graph | None:
         if parts is None or economy.eq_role(agraph, label, consumers) != "key":
             order.append(label)
             continue
-        new = _new_nodes(node, *parts)
-        for n in new:
+        first = _count_nodes(node, "before", parts[0])
+        second = _count_nodes(node, "tied_before", parts[1])
+        for n in first + second:
             nodes[n.label] = n
-        order.extend(n.label for n in new)
+        order.extend(n.label for n in first + second)
         nodes[label] = dataclasses.replace(
-            node, kind="sequence_map", children=(new[1].label, new[-1].label),
+            node, kind="sequence_map", children=(first[-1].label, second[-1].label),
             params={"f": operator.add},
         )
         order.append(label)

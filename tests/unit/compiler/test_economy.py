@@ -179,3 +179,16 @@ def test_count_read_twice_is_not_fused():
     models = _exact_both_layouts(program)
     labels = models["economical"].residual_labels
     assert any(label.startswith("hist") and ":" in label for label in labels)
+
+
+@pytest.mark.parametrize(("first", "split"), [(C.LT, True), (C.LEQ, False)], ids=["LT", "LEQ"])
+def test_count_of_an_or_is_split_only_when_its_parts_are_disjoint(first, split):
+    # LT | (EQ & indices LT) is the paper's rank; LEQ overlaps EQ, so its count is not a sum.
+    either = rasp.Select(rasp.tokens, rasp.tokens, first) | (
+        rasp.Select(rasp.tokens, rasp.tokens, C.EQ) & rasp.Select(rasp.indices, rasp.indices,
+                                                                  C.LT))
+    rank = rasp.SelectorWidth(either).named("rank")
+    program = rasp.Aggregate(rasp.Select(rank, rasp.indices, C.EQ), rasp.tokens)
+    models = _exact_both_layouts(program, vocab={0, 1, 2})
+    labels = models["economical"].residual_labels
+    assert any("__tied_before:" in label for label in labels) == split
