@@ -182,7 +182,7 @@ class _Builder:
         f = _safe(node.f, numerical_out)
         hidden = f"{node.label}__hidden"
         if self.g.graph[child].encoding == NUMERICAL:
-            mlp = numerical_mlp.map_numerical_mlp(
+            mlp = numerical_mlp.discretising_mlp(
                 in_space, out_space, f, sorted(self.g.info[child].values), ONE, self.s.bos,
                 hidden, numerical_out, self.s.mlp_exactness, label=node.label,
             )
@@ -191,7 +191,7 @@ class _Builder:
                 in_space, out_space, f, hidden, label=node.label
             )
         else:
-            mlp = categorical_mlp.map_categorical_mlp(in_space, out_space, f, hidden, node.label)
+            mlp = categorical_mlp.categorical_lookup_mlp(in_space, out_space, f, hidden, node.label)
         return NodeBlocks(node.label, out_space, mlp=mlp)
 
     def _sequence_map(self, node: Node) -> NodeBlocks:
@@ -273,7 +273,7 @@ class _Builder:
         out_space = self.space(node.label)
         numerical = node.encoding == NUMERICAL
         f = _safe(lambda x: then(round(1.0 / x) - 1), numerical)
-        mlp = numerical_mlp.map_numerical_mlp(
+        mlp = numerical_mlp.discretising_mlp(
             VectorSpaceWithBasis((scratch,)), out_space, f,
             [1.0 / (w + 1) for w in range(n + 1)], ONE, self.s.bos, f"{node.label}__hidden",
             numerical, self.s.mlp_exactness, label=node.label,
