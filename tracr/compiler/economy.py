@@ -51,39 +51,42 @@ def _int_values(agraph: AnnotatedGraph, label: str) -> list[int] | None:
     return sorted(info.values)
 
 
-def _call(f, *args):
+def _int_at(f, x, y) -> int | None:
     try:
-        return f(*args)
+        value = f(x, y)
     except Exception:  # noqa: BLE001 - not affine where it raises
         return None
+    return value if _is_int(value) else None
+
+
+def _slope(f, x0, y0, x1, y1, base: int) -> int | None:
+    """The integer slope of f between two points (0 when they coincide), or None."""
+    if (x0, y0) == (x1, y1):
+        return 0
+    value = _int_at(f, x1, y1)
+    if value is None:
+        return None
+    slope = Fraction(value - base, (x1 - x0) + (y1 - y0))
+    return int(slope) if slope.denominator == 1 else None
 
 
 def _affine_coefficients(f, xs: list[int], ys: list[int] | None) -> tuple[int, int, int] | None:
     """Integer (a, b, c) with ``f(x, y) == a x + b y + c`` on every pair, else None."""
     g = f if ys is not None else (lambda x, _y: f(x))
-    ys_or = ys if ys is not None else [0]
-    x0, y0 = xs[0], ys_or[0]
-    base = _call(g, x0, y0)
-    if not _is_int(base):
+    ys = ys if ys is not None else [0]
+    x0, y0 = xs[0], ys[0]
+    base = _int_at(g, x0, y0)
+    if base is None:
         return None
-    a = Fraction(_call(g, xs[-1], y0) - base, xs[-1] - x0) if len(xs) > 1 else Fraction(0)
-    b_ = _call(g, x0, ys_or[-1]) if len(ys_or) > 1 else base
-    if not _is_int(b_) or a.denominator != 1:
+    a, b = _slope(g, x0, y0, xs[-1], y0, base), _slope(g, x0, y0, x0, ys[-1], base)
+    if a is None or b is None:
         return None
-    b = Fraction(b_ - base, ys_or[-1] - y0) if len(ys_or) > 1 else Fraction(0)
-    if b.denominator != 1:
-        return None
-    a, b = int(a), int(b)
     c = base - a * x0 - b * y0
-    try:
-        for x in xs:
-            want = a * x + c
-            for y in ys_or:
-                value = g(x, y)
-                if value != want + b * y or not _is_int(value):
-                    return None
-    except Exception:  # noqa: BLE001 - not affine where it raises
-        return None
+    for x in xs:
+        want = a * x + c
+        for y in ys:
+            if _int_at(g, x, y) != want + b * y:
+                return None
     return a, b, c
 
 
