@@ -18,6 +18,7 @@ from tracr.compiler import (
     lookahead,
     rasp_to_graph,
     selectors,
+    sizing,
     validating,
 )
 from tracr.craft.bases import BasisDirection
@@ -63,8 +64,6 @@ def compile_rasp_to_model(
         raise UnsupportedExprError([str(p) for p in problems])
     if causal:
         lookahead.warn_if_lookahead(program, vocab_set, max_seq_len)
-    if layout == "economical":
-        agraph = _split_ranks(agraph, vocab_set, max_seq_len, causal)
     settings = graph_to_craft.CraftSettings(
         bos=BasisDirection("tokens", compiler_bos),
         coldness=graph_to_craft.coldness_for(max_seq_len),
@@ -72,17 +71,24 @@ def compile_rasp_to_model(
         causal=causal,
         layout=layout,
     )
+    if layout == "economical":
+        agraph = _split_ranks(agraph, settings, compiler_bos, compiler_pad)
     blocks = graph_to_craft.build_blocks(agraph, settings)
     alloc = allocation.allocate(agraph.graph, blocks)
     return craft_to_model.assemble(agraph, blocks, alloc, compiler_bos, compiler_pad)
 
 
-def _split_ranks(agraph, vocab_set, max_seq_len: int, causal: bool):
-    """The economical layout's one graph rewrite (``economy_rewrites``), re-annotated."""
+def _split_ranks(agraph, settings, bos, pad):
+    """The economical layout's one graph rewrite (``economy_rewrites``), re-annotated, where
+    it compiles to a model no deeper and strictly smaller (``sizing``)."""
     rewritten = economy_rewrites.split_ranks(agraph)
     if rewritten is None:
         return agraph
-    return basis_inference.infer_bases(rewritten, vocab_set, max_seq_len, causal)
+    split = basis_inference.infer_bases(rewritten, agraph.vocab, agraph.max_seq_len,
+                                        agraph.causal)
+    (layers, params), (old_layers, old_params) = (
+        sizing.estimated_size(g, settings, bos, pad) for g in (split, agraph))
+    return split if layers <= old_layers and params < old_params else agraph
 
 
 def _check_arguments(vocab, max_seq_len, causal, bos, pad, mlp_exactness) -> frozenset:
