@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Hashable, Iterable
 
 from tracr.compiler import (
@@ -28,6 +29,7 @@ from tracr.rasp import rasp
 
 COMPILER_BOS = "compiler_bos"
 COMPILER_PAD = "compiler_pad"
+SMALL_MODEL = 200_000  # parameters below which both layouts are sized and compared
 
 
 def compile_rasp_to_model(
@@ -72,10 +74,28 @@ def compile_rasp_to_model(
         layout=layout,
     )
     if layout == "economical":
-        agraph = _split_ranks(agraph, settings, compiler_bos, compiler_pad)
+        agraph, settings = _economical(agraph, settings, compiler_bos, compiler_pad)
     blocks = graph_to_craft.build_blocks(agraph, settings)
     alloc = allocation.allocate(agraph.graph, blocks)
     return craft_to_model.assemble(agraph, blocks, alloc, compiler_bos, compiler_pad)
+
+
+def _economical(agraph, settings, bos, pad):
+    """The economical graph and settings, or the reference's where that is no bigger.
+
+    The economical constructions carry small fixed costs (a second head, two numbers and a
+    few units); on tiny models these can exceed what they save. Below ``SMALL_MODEL``
+    parameters both layouts are sized (``sizing``, cheap there) and the smaller is built.
+    """
+    eco = _split_ranks(agraph, settings, bos, pad)
+    layers, params = sizing.estimated_size(eco, settings, bos, pad)
+    if params >= SMALL_MODEL:
+        return eco, settings
+    reference = dataclasses.replace(settings, layout="reference")
+    ref_layers, ref_params = sizing.estimated_size(agraph, reference, bos, pad)
+    if ref_layers < layers or (ref_layers == layers and ref_params <= params):
+        return agraph, reference
+    return eco, settings
 
 
 def _split_ranks(agraph, settings, bos, pad):

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 
-from tracr.compiler import compiling, economy, lib, verifying
+from tracr.compiler import compiling, economy, lib, lib_catalog, verifying
 from tracr.errors import CompilerError
 from tracr.rasp import rasp
 
@@ -200,3 +202,19 @@ def test_rank_split_is_kept_only_where_smaller():
     eco, ref = models["economical"], models["reference"]
     assert not any("__tied_before:" in label for label in eco.residual_labels)
     assert _params(eco) == _params(ref)
+
+
+@pytest.mark.parametrize("size", [(1, 1), (2, 3), (3, 4)], ids=str)
+def test_economical_is_never_bigger_on_small_library_programs(size):
+    v, n = size
+    for name in (*lib_catalog.NAMES, *lib_catalog.PAPER_NAMES):
+        case = lib_catalog.build(name, v, n)
+        shapes = {}
+        for layout in economy.LAYOUTS:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                model = compiling.compile_rasp_to_model(case.program, case.vocab, n,
+                                                        layout=layout)
+            shapes[layout] = (model.model_config.num_layers, _params(model))
+        assert shapes["economical"][0] <= shapes["reference"][0], name
+        assert shapes["economical"][1] <= shapes["reference"][1], name
