@@ -72,3 +72,11 @@ class MissingDependencyError(TracrError, ImportError):
 
 class FrontendError(TracrError, SyntaxError):
     """RASP source text could not be parsed or resolved (carries file, line and column)."""
+
+
+class DumpError(TracrError, ValueError):
+    """A program cannot be written as RASP source text (``tracr.frontend.dumps``)."""
+
+
+class DatasetError(TracrError, ValueError):
+    """A dataset directory or generation setting is unusable (``tracr.datasets``)."""

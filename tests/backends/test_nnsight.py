@@ -35,5 +35,5 @@ def test_nnsight_intervention_changes_the_output(make_model):
         out = traced.output.save()
     ref = model.apply(TOKENS)
     want = ref.residuals[2] @ model.unembedding  # the stream without the last MLP
-    np.testing.assert_allclose(out.unembedded.detach().numpy(), want, atol=1e-10)
+    np.testing.assert_allclose(out.logits.detach().numpy(), want, atol=1e-10)
     assert float(out.layer_outputs[3].detach().abs().max()) == 0.0

@@ -35,7 +35,6 @@ def test_raw_forward_with_padding_matches(any_model, make_batch, check_trace):
     with torch.no_grad():
         trace = tmodel(torch.as_tensor(ids))  # key mask derived from the PAD id
     check_trace(_trace_numpy(trace), ref)
-    torch.testing.assert_close(trace.logits, trace.unembedded)
 
 
 def test_padding_does_not_change_real_positions(make_model, check_trace):
@@ -44,7 +43,7 @@ def test_padding_does_not_change_real_positions(make_model, check_trace):
     short = ["BOS", 1, "a", 2]
     alone = tmodel.apply(short)
     padded = tmodel.apply(short + ["PAD"] * 3)
-    np.testing.assert_allclose(padded.unembedded[:, :4], alone.unembedded, atol=1e-12)
+    np.testing.assert_allclose(padded.logits[:, :4], alone.logits, atol=1e-12)
     assert padded.decoded == alone.decoded + ["PAD"] * 3
 
 
@@ -53,8 +52,8 @@ def test_float32_decodes_like_numpy(make_model, make_batch):
     batch = make_batch(model, 16, seed=2)
     ref = model.apply_batch(batch)
     got = to_torch(model).apply_batch(batch)
-    assert got.unembedded.dtype == np.float32
-    np.testing.assert_allclose(got.unembedded, ref.unembedded, atol=1e-4)
+    assert got.logits.dtype == np.float32
+    np.testing.assert_allclose(got.logits, ref.logits, atol=1e-4)
 
 
 def test_module_is_plain_torch(make_model):

@@ -18,12 +18,12 @@ import warnings
 from collections.abc import Sequence
 
 from tracr import __version__
-from tracr.cli import cmd_compile, cmd_report, cmd_run, cmd_show, cmd_verify
+from tracr.cli import cmd_compile, cmd_dataset, cmd_report, cmd_run, cmd_show, cmd_verify
 from tracr.errors import TracrError
 
 __all__ = ["main"]
 
-COMMANDS = (cmd_compile, cmd_run, cmd_verify, cmd_show, cmd_report)
+COMMANDS = (cmd_compile, cmd_run, cmd_verify, cmd_show, cmd_report, cmd_dataset)
 EPILOG = """\
 examples:
   tracr compile examples/reverse.rasp --vocab 1,2,3 --max-seq-len 5   # writes reverse.safetensors
@@ -32,6 +32,7 @@ examples:
   tracr verify examples/sort.rasp --vocab 1,2,3 --max-seq-len 5
   tracr show lib:hist
   tracr report lib:sort_unique 3 1 2 -o sort.html
+  tracr dataset generate --count 1000 --out data/ --workers 2
 
 'tracr COMMAND --help' describes each command.
 """

@@ -26,8 +26,8 @@ from fractions import Fraction
 from tracr.compiler.nodes import (
     NUMERICAL,
     AnnotatedGraph,
+    ExprNode,
     Graph,
-    Node,
     ValueInfo,
     total_predicate,
 )
@@ -42,7 +42,7 @@ class ValueSetWarning(UserWarning):
     """A user function raised on some input values; those inputs are dropped."""
 
 
-def _apply_all(node: Node, f: Callable, args: Iterable[tuple]) -> tuple[set, bool]:
+def _apply_all(node: ExprNode, f: Callable, args: Iterable[tuple]) -> tuple[set, bool]:
     out: set[Hashable] = set()
     produced_none = False
     failures = []
@@ -152,26 +152,26 @@ class _Inferrer:
                 self.info[label] = getattr(self, f"_{node.kind}")(node)
         return self.info
 
-    def _child(self, node: Node, i: int) -> ValueInfo:
+    def _child(self, node: ExprNode, i: int) -> ValueInfo:
         return self.info[node.children[i]]
 
-    def _tokens(self, node: Node) -> ValueInfo:
+    def _tokens(self, node: ExprNode) -> ValueInfo:
         return ValueInfo(frozenset(self.vocab))
 
-    def _indices(self, node: Node) -> ValueInfo:
+    def _indices(self, node: ExprNode) -> ValueInfo:
         return ValueInfo(frozenset(range(self.n)))
 
-    def _selector_width(self, node: Node) -> ValueInfo:
+    def _selector_width(self, node: ExprNode) -> ValueInfo:
         return ValueInfo(frozenset(range(self.n + 1)))
 
-    def _map(self, node: Node) -> ValueInfo:
+    def _map(self, node: ExprNode) -> ValueInfo:
         inner = self._child(node, 0)
         if inner.values is None:
             return ValueInfo(None, inner.may_be_none, inner.exact)
         values, none = _apply_all(node, node.f, ((v,) for v in inner.values))
         return ValueInfo(frozenset(values), inner.may_be_none or none, inner.exact)
 
-    def _sequence_map(self, node: Node) -> ValueInfo:
+    def _sequence_map(self, node: ExprNode) -> ValueInfo:
         a, b = self._child(node, 0), self._child(node, 1)
         may_none = a.may_be_none or b.may_be_none
         exact = a.exact and b.exact
@@ -189,7 +189,7 @@ class _Inferrer:
 
     _linear_sequence_map = _sequence_map
 
-    def _linear_and_unread(self, node: Node) -> bool:
+    def _linear_and_unread(self, node: ExprNode) -> bool:
         numeric = all(self.graph[c].encoding == NUMERICAL for c in node.children)
         return (node.kind == "linear_sequence_map" and numeric and node.encoding == NUMERICAL
                 and not self._values_read(node.label))
@@ -202,7 +202,7 @@ class _Inferrer:
                 return True
         return False
 
-    def _tuple(self, node: Node) -> ValueInfo:
+    def _tuple(self, node: ExprNode) -> ValueInfo:
         parts = [self.info[c] for c in node.children]
         may_none = any(p.may_be_none for p in parts)
         exact = all(p.exact for p in parts)
@@ -211,15 +211,15 @@ class _Inferrer:
         values = frozenset(itertools.product(*(p.values for p in parts)))
         return ValueInfo(values, may_none, exact)
 
-    def _full(self, node: Node) -> ValueInfo:
+    def _full(self, node: ExprNode) -> ValueInfo:
         fill = node.params["fill"]
         return ValueInfo(frozenset() if fill is None else frozenset({fill}), fill is None)
 
-    def _constant_sop(self, node: Node) -> ValueInfo:
+    def _constant_sop(self, node: ExprNode) -> ValueInfo:
         value = node.params["value"][: self.n]
         return ValueInfo(frozenset(v for v in value if v is not None), None in value)
 
-    def _aggregate(self, node: Node) -> ValueInfo:
+    def _aggregate(self, node: ExprNode) -> ValueInfo:
         sop = self._child(node, 1)
         default = node.params["default"]
         can_be_empty = not self.diagonal[node.children[0]]
@@ -234,7 +234,7 @@ class _Inferrer:
             values = values | {default}
         return ValueInfo(values, may_none, sop.exact)
 
-    def _has_diagonal(self, node: Node) -> bool:
+    def _has_diagonal(self, node: ExprNode) -> bool:
         """Whether the selector always selects each query's own position (so never empty)."""
         kind = node.kind
         if kind == "select":
@@ -257,9 +257,26 @@ class _Inferrer:
         return False
 
 
-def infer_bases(graph: Graph, vocab: frozenset, max_seq_len: int, causal: bool) -> AnnotatedGraph:
+def infer_value_sets(
+    graph: Graph, vocab: frozenset, max_seq_len: int, causal: bool
+) -> AnnotatedGraph:
     """Annotate every SOp node with its ``ValueInfo``."""
     inferrer = _Inferrer(graph, vocab, max_seq_len)
     info = inferrer.run()
     return AnnotatedGraph(graph=graph, info=info, vocab=vocab, max_seq_len=max_seq_len,
                           causal=causal, selects_self=inferrer.diagonal)
+
+
+def infer_bases(graph, sink, vocab, max_seq_len):
+    """The reference's ``infer_bases`` (adapter; the work is ``infer_value_sets`` above, via
+    ``tracr.compiler.staged``): fill ``VALUE_SET`` and ``OUTPUT_BASIS`` of every node of a
+    graph from ``rasp_to_graph.extract_rasp_graph``, in place.
+
+    Given our own ``Graph``, it is ``infer_value_sets(graph, vocab, max_seq_len, causal)``
+    (this stage's name before the reference's took it), so older callers keep working.
+    """
+    if isinstance(graph, Graph):
+        return infer_value_sets(graph, sink, vocab, max_seq_len)
+    from tracr.compiler import staged
+
+    staged.infer_bases(graph, sink, vocab, max_seq_len)

@@ -11,6 +11,7 @@ from collections.abc import Hashable, Iterable
 
 from tracr.compiler import (
     allocation,
+    assemble,
     basis_inference,
     craft_to_model,
     economy,
@@ -22,13 +23,11 @@ from tracr.compiler import (
     sizing,
     validating,
 )
+from tracr.compiler.nodes import COMPILER_BOS, COMPILER_PAD
 from tracr.craft.bases import BasisDirection
 from tracr.errors import CompilerError, UnsupportedExprError
-from tracr.model import CompiledModel
 from tracr.rasp import rasp
 
-COMPILER_BOS = "compiler_bos"
-COMPILER_PAD = "compiler_pad"
 SMALL_MODEL = 200_000  # parameters below which both layouts are sized and compared
 
 
@@ -42,7 +41,7 @@ def compile_rasp_to_model(
     mlp_exactness: float | None = None,
     *,
     layout: str = "economical",
-) -> CompiledModel:
+) -> assemble.AssembledTransformerModel:
     """Compile ``program`` into a transformer exact on every input over ``vocab`` of length
     1..``max_seq_len`` (after a leading ``compiler_bos``), or raise naming what cannot be.
 
@@ -60,7 +59,7 @@ def compile_rasp_to_model(
             f"layout must be one of {', '.join(map(repr, economy.LAYOUTS))}, got {layout!r}"
         )
     graph = selectors.flatten_selectors(rasp_to_graph.trace(program))
-    agraph = basis_inference.infer_bases(graph, vocab_set, max_seq_len, causal)
+    agraph = basis_inference.infer_value_sets(graph, vocab_set, max_seq_len, causal)
     problems = validating.static_problems(agraph)
     if problems:
         raise UnsupportedExprError([str(p) for p in problems])
@@ -77,7 +76,8 @@ def compile_rasp_to_model(
         agraph, settings = _economical(agraph, settings, compiler_bos, compiler_pad)
     blocks = graph_to_craft.build_blocks(agraph, settings)
     alloc = allocation.allocate(agraph.graph, blocks)
-    return craft_to_model.assemble(agraph, blocks, alloc, compiler_bos, compiler_pad)
+    model = craft_to_model.assemble(agraph, blocks, alloc, compiler_bos, compiler_pad)
+    return assemble.AssembledTransformerModel.of(model)
 
 
 def _economical(agraph, settings, bos, pad):
@@ -104,8 +104,8 @@ def _split_ranks(agraph, settings, bos, pad):
     rewritten = economy_rewrites.split_ranks(agraph)
     if rewritten is None:
         return agraph
-    split = basis_inference.infer_bases(rewritten, agraph.vocab, agraph.max_seq_len,
-                                        agraph.causal)
+    split = basis_inference.infer_value_sets(rewritten, agraph.vocab, agraph.max_seq_len,
+                                             agraph.causal)
     (layers, params), (old_layers, old_params) = (
         sizing.estimated_size(g, settings, bos, pad) for g in (split, agraph))
     return split if layers <= old_layers and params < old_params else agraph

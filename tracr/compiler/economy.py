@@ -18,7 +18,8 @@ import dataclasses
 import itertools
 from fractions import Fraction
 
-from tracr.compiler.nodes import CATEGORICAL, AnnotatedGraph, Node
+from tracr.compiler.nodes import CATEGORICAL, AnnotatedGraph
+from tracr.compiler.nodes import ExprNode as Node
 from tracr.craft.chamber.affine_square_mlp import largest_preactivation
 from tracr.rasp import rasp
 

@@ -27,7 +27,8 @@ import itertools
 import operator
 
 from tracr.compiler import economy, selectors
-from tracr.compiler.nodes import CATEGORICAL, AnnotatedGraph, Graph, Node, total_predicate
+from tracr.compiler.nodes import CATEGORICAL, AnnotatedGraph, Graph, total_predicate
+from tracr.compiler.nodes import ExprNode as Node
 from tracr.rasp import rasp
 
 _ORDERS = {rasp.Comparison.LT: operator.lt, rasp.Comparison.GT: operator.gt}

@@ -1,7 +1,7 @@
 """The compiler's view of a program: a graph of nodes keyed by label.
 
 Stage results are frozen dataclasses passed from one stage to the next; nothing is mutated in
-place. A ``Node`` is one expression after rewriting: its kind, its children (by label) and the
+place. An ``ExprNode`` is one expression after rewriting: its kind, its children (by label) and the
 few parameters its construction needs. ``expr`` keeps the user's expression for messages.
 """
 
@@ -10,6 +10,21 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Hashable
 from typing import Any
+
+# The reference's node vocabulary: a graph of ``extract_rasp_graph`` is a ``networkx.DiGraph``
+# whose node ids (``NodeID``) are expression labels and whose nodes are ``Node`` dicts with
+# these keys (see ``tracr.compiler.staged``). The stages here use the ``ExprNode`` dataclass.
+NodeID = str
+Node = dict[str, Any]
+ID = "ID"
+EXPR = "EXPR"
+VALUE_SET = "VALUE_SET"
+OUTPUT_BASIS = "OUTPUT_BASIS"
+MODEL_BLOCK = "MODEL_BLOCK"
+
+# The default BOS and PAD tokens (``compile_rasp_to_model``'s ``compiler_bos``/``compiler_pad``).
+COMPILER_BOS = "compiler_bos"
+COMPILER_PAD = "compiler_pad"
 
 CATEGORICAL = "categorical"
 NUMERICAL = "numerical"
@@ -24,7 +39,7 @@ SELECTOR_KINDS = frozenset(
 
 
 @dataclasses.dataclass(frozen=True)
-class Node:
+class ExprNode:
     """One expression of the program as the compiler sees it.
 
     ``params`` holds what the construction needs: ``f`` for maps, ``predicate`` for selects,
@@ -72,11 +87,11 @@ def total_predicate(pred: Callable) -> Callable[[Any, Any], bool]:
 class Graph:
     """Nodes in dependency order (children first) and the label of the program's output."""
 
-    nodes: dict[str, Node]
+    nodes: dict[str, ExprNode]
     order: tuple[str, ...]
     output: str
 
-    def __getitem__(self, label: str) -> Node:
+    def __getitem__(self, label: str) -> ExprNode:
         return self.nodes[label]
 
     def consumers(self) -> dict[str, list[str]]:

@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from tracr.compiler.nodes import CATEGORICAL, Graph, Node
+from tracr.compiler.nodes import CATEGORICAL, ExprNode, Graph
 from tracr.rasp import rasp
 
 Combo = Callable[[tuple, tuple], bool]
@@ -42,7 +42,7 @@ def _leaves(graph: Graph, label: str, out: list[str]) -> None:
         _leaves(graph, child, out)
 
 
-def _leaf_parts(graph: Graph, leaf: Node) -> tuple[str, str, Callable]:
+def _leaf_parts(graph: Graph, leaf: ExprNode) -> tuple[str, str, Callable]:
     """(key SOp, query SOp, predicate(key, query)) of one leaf."""
     if leaf.kind == "constant_selector":
         matrix = leaf.params["value"]
@@ -88,12 +88,12 @@ def _none_safe(pred: Callable) -> Callable:
     return lambda k, q: False if k is None or q is None else pred(k, q)
 
 
-def _tuple_node(graph: Graph, labels: list[str], new: dict[str, Node]) -> str:
+def _tuple_node(graph: Graph, labels: list[str], new: dict[str, ExprNode]) -> str:
     if len(labels) == 1:
         return labels[0]
     label = "tuple(" + ",".join(labels) + ")"
     if label not in new and label not in graph.nodes:
-        new[label] = Node(
+        new[label] = ExprNode(
             label=label, name=label, kind="tuple", children=tuple(labels),
             encoding=CATEGORICAL, expr=None, params={"f": lambda *xs: tuple(xs)},
         )
@@ -107,7 +107,7 @@ def _accessor(labels: list[str], label: str) -> Callable:
     return lambda value: value[i]
 
 
-def _flatten(graph: Graph, label: str, new: dict[str, Node]) -> Node:
+def _flatten(graph: Graph, label: str, new: dict[str, ExprNode]) -> ExprNode:
     node = graph[label]
     leaves: list[str] = []
     _leaves(graph, label, leaves)
@@ -137,7 +137,7 @@ def flatten_selectors(graph: Graph) -> Graph:
     used = {graph[lab].children[0] for lab in graph.order
             if graph[lab].kind in ("aggregate", "selector_width")}
     nodes = dict(graph.nodes)
-    new: dict[str, Node] = {}
+    new: dict[str, ExprNode] = {}
     for label in graph.order:
         node = graph[label]
         if label in used and node.kind != "select":

@@ -22,7 +22,8 @@ import warnings
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
-from tracr.compiler.nodes import CATEGORICAL, NUMERICAL, AnnotatedGraph, Node, total_predicate
+from tracr.compiler.nodes import CATEGORICAL, NUMERICAL, AnnotatedGraph, total_predicate
+from tracr.compiler.nodes import ExprNode as Node  # the compiler's node (nodes.Node is a dict)
 from tracr.errors import EvaluationError, TracrError
 from tracr.rasp import rasp
 from tracr.rasp.evaluator import evaluate_with

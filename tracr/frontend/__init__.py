@@ -16,6 +16,7 @@ program's output: the variable named by ``name=``, else a variable called ``outp
 the s-op assigned last at top level. The language, the encoding rule (which aggregates are
 numerical) and the differences from tracr's Python RASP are described in README.md here.
 Every problem in the source raises ``tracr.errors.FrontendError`` with file, line and column.
+``dumps(program)`` writes a program back as source text (functions from ``catalogue``).
 """
 
 from __future__ import annotations
@@ -27,10 +28,20 @@ from typing import Any
 from tracr.errors import FrontendError
 from tracr.frontend import operators as ops
 from tracr.frontend.diagnostics import RASPSourceError, Source
+from tracr.frontend.dumping import DumpError, dumps, register
 from tracr.frontend.evaluator import Evaluator, Result
 from tracr.frontend.parsing import parse
 
-__all__ = ["OUTPUT_NAME", "FrontendError", "RASPSourceError", "load", "load_program"]
+__all__ = [
+    "OUTPUT_NAME",
+    "DumpError",
+    "FrontendError",
+    "RASPSourceError",
+    "dumps",
+    "load",
+    "load_program",
+    "register",
+]
 
 OUTPUT_NAME = "output"
 

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from tracr.errors import ModelInputError
+from tracr.model.encoder_base import CategoricalEncoder, NumericalEncoder
 
 # A categorical output whose largest coordinate is below this decodes as None: the program's
 # value there is None (an Aggregate that selected nothing, with default None).
@@ -28,6 +29,23 @@ class InputEncoder:
     def vocab(self) -> list:
         special = {self.bos_token, self.pad_token}
         return [t for t in self.encoding_map if t not in special]
+
+    @property
+    def vocab_size(self) -> int:
+        """Rows of the token embedding: the vocabulary, BOS and PAD."""
+        return len(self.encoding_map)
+
+    @property
+    def bos_encoding(self) -> int:
+        return self.encoding_map[self.bos_token]
+
+    @property
+    def pad_encoding(self) -> int:
+        return self.encoding_map[self.pad_token]
+
+    @property
+    def decoding_map(self) -> dict:
+        return {i: t for t, i in self.encoding_map.items()}
 
     def encode(self, tokens: Sequence) -> list[int]:
         """Token ids of one sequence that starts with BOS; checks every rule of the input."""
@@ -92,7 +110,12 @@ class InputEncoder:
 
 @dataclasses.dataclass(frozen=True)
 class CategoricalOutputEncoder:
-    """Reads a categorical output: column i of the unembedding holds ``values[i]``."""
+    """Reads a categorical output: column i of the unembedding (output id i) holds ``values[i]``.
+
+    As in the reference, ``decode`` takes output ids (the argmax of the logits, which
+    ``ModelOutput.unembedded`` holds) and ``encode`` gives them. ``decode_logits`` reads the
+    logits themselves and so can also see None: a row with no coordinate above 0.5.
+    """
 
     values: tuple
 
@@ -100,15 +123,49 @@ class CategoricalOutputEncoder:
     def encoding_map(self) -> dict:
         return {v: i for i, v in enumerate(self.values)}
 
-    def decode(self, unembedded: np.ndarray) -> list:
-        """``unembedded`` is [T, n_values]; a row with no clear winner decodes as None."""
+    @property
+    def decoding_map(self) -> dict:
+        return dict(enumerate(self.values))
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.values)
+
+    bos_token = pad_token = bos_encoding = pad_encoding = None
+
+    def decode(self, ids: Sequence[int]) -> list:
+        """Output ids -> values (``output_encoder.decode(logits.argmax(-1).tolist())``)."""
         out = []
-        for row in np.asarray(unembedded):
+        for i in np.asarray(ids).reshape(-1).tolist():
+            if not isinstance(i, int) or not 0 <= i < len(self.values):
+                raise ModelInputError(
+                    f"output id {i!r} is not one of the {len(self.values)} output ids "
+                    f"0..{len(self.values) - 1}; decode takes ids (logits.argmax(-1))"
+                )
+            out.append(self.values[i])
+        return out
+
+    def encode(self, values: Sequence) -> list[int]:
+        """Values -> output ids."""
+        return [self.encoding_map[v] for v in values]
+
+    def unembed(self, logits: np.ndarray) -> np.ndarray:
+        """What ``unembedded`` holds: the argmax ids [..., T] of logits [..., T, n_values]."""
+        logits = np.asarray(logits)
+        if logits.shape[-1] == 0:
+            return np.zeros(logits.shape[:-1], dtype=np.int64)
+        return np.argmax(logits, axis=-1).astype(np.int64)
+
+    def decode_logits(self, logits: np.ndarray) -> list:
+        """``logits`` is [T, n_values]; a row with no clear winner decodes as None."""
+        out = []
+        for row in np.asarray(logits):
             i = int(np.argmax(row)) if row.size else 0
             out.append(self.values[i] if row.size and row[i] > NONE_THRESHOLD else None)
         return out
 
-    def encode(self, values: Sequence) -> np.ndarray:
+    def one_hot(self, values: Sequence) -> np.ndarray:
+        """The logits [T, n_values] an exact model gives for ``values`` (None: all zero)."""
         one_hot = np.zeros((len(values), len(self.values)))
         for pos, v in enumerate(values):
             if v is not None:
@@ -121,16 +178,29 @@ class CategoricalOutputEncoder:
 
 @dataclasses.dataclass(frozen=True)
 class NumericalOutputEncoder:
-    """Reads a numerical output: the single unembedding column is the value."""
+    """Reads a numerical output: the single unembedding column is the value.
+
+    ``unembedded`` holds the numbers themselves [B, T]; ``decode`` turns them into floats
+    (the reference's numerical encoder passed them through).
+    """
 
     @property
     def encoding_map(self) -> None:
         return None
 
-    def decode(self, unembedded: np.ndarray) -> list:
-        return [float(row[0]) for row in np.asarray(unembedded)]
+    def decode(self, values: Sequence) -> list:
+        return [float(v) for v in np.asarray(values, dtype=float).reshape(-1)]
 
-    def encode(self, values: Sequence) -> np.ndarray:
+    def encode(self, values: Sequence) -> list:
+        return list(values)
+
+    def unembed(self, logits: np.ndarray) -> np.ndarray:
+        return np.asarray(logits)[..., 0]
+
+    def decode_logits(self, logits: np.ndarray) -> list:
+        return [float(row[0]) for row in np.asarray(logits)]
+
+    def one_hot(self, values: Sequence) -> np.ndarray:
         return np.asarray([[0.0 if v is None else float(v)] for v in values])
 
     def to_dict(self) -> dict:
@@ -138,6 +208,11 @@ class NumericalOutputEncoder:
 
 
 OutputEncoder = CategoricalOutputEncoder | NumericalOutputEncoder
+
+# The reference's encoder classes: isinstance(model.output_encoder, CategoricalEncoder) works.
+CategoricalEncoder.register(InputEncoder)
+CategoricalEncoder.register(CategoricalOutputEncoder)
+NumericalEncoder.register(NumericalOutputEncoder)
 
 
 def output_encoder_from_dict(data: dict) -> OutputEncoder:

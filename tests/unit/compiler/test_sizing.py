@@ -22,7 +22,7 @@ def test_estimate_equals_the_compiled_size(name, layout):
     case = lib_catalog.build(name, 4, 6)
     model = compiling.compile_rasp_to_model(case.program, case.vocab, 6, layout=layout)
     graph = selectors.flatten_selectors(rasp_to_graph.trace(case.program))
-    agraph = basis_inference.infer_bases(graph, frozenset(case.vocab), 6, False)
+    agraph = basis_inference.infer_value_sets(graph, frozenset(case.vocab), 6, False)
     settings = graph_to_craft.CraftSettings(
         bos=BasisDirection("tokens", compiling.COMPILER_BOS),
         coldness=graph_to_craft.coldness_for(6), mlp_exactness=None, causal=False,
