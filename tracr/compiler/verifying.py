@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import math
 import random
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 
 from tracr.errors import TracrError
-from tracr.model import CompiledModel, NumericalOutputEncoder
+from tracr.model import CompiledModel, NumericalOutputEncoder, precision
 from tracr.rasp import causal_eval, rasp
 
-DEFAULT_ATOL = 1e-5
+DEFAULT_ATOL = precision.ATOL
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,7 +66,7 @@ def random_inputs(
 def _same(expected, got, numerical: bool, atol: float) -> bool:
     if expected is None or got is None or not numerical:
         return expected == got
-    return math.isclose(float(expected), float(got), abs_tol=atol, rel_tol=0.0)
+    return precision.same_value(got, expected, atol)
 
 
 def compare(

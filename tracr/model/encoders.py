@@ -30,6 +30,18 @@ class InputEncoder:
         special = {self.bos_token, self.pad_token}
         return [t for t in self.encoding_map if t not in special]
 
+    def vocab_text(self) -> str:
+        """The vocabulary as Python writes its tokens, so types show: ``[1, '1', 'a']``."""
+        return "[" + ", ".join(sorted(map(repr, self.vocab))) + "]"
+
+    def _lookalike(self, tok: Any) -> str:
+        """A hint when a vocabulary token is spelled like ``tok`` but has another type."""
+        for v in self.vocab:
+            if str(v) == str(tok):
+                return (f"; {tok!r} is {_a(type(tok).__name__)}, the vocabulary's {v!r} is "
+                        f"{_a(type(v).__name__)}")
+        return ""
+
     @property
     def vocab_size(self) -> int:
         """Rows of the token embedding: the vocabulary, BOS and PAD."""
@@ -83,7 +95,7 @@ class InputEncoder:
         if not _hashable(tok) or tok not in self.encoding_map:
             raise ModelInputError(
                 f"position {pos} holds {tok!r}, which is not in the vocabulary "
-                f"{sorted(map(repr, self.vocab))}"
+                f"{self.vocab_text()}{self._lookalike(tok)}"
             )
         if seen_pad and tok != self.pad_token:
             raise ModelInputError(
@@ -219,6 +231,10 @@ def output_encoder_from_dict(data: dict) -> OutputEncoder:
     if data["kind"] == "categorical":
         return CategoricalOutputEncoder(tuple(_freeze(v) for v in data["values"]))
     return NumericalOutputEncoder()
+
+
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
 
 
 def _hashable(x: Any) -> bool:
