@@ -58,6 +58,10 @@ class ModelFormatError(TracrError, ValueError):
     """A saved model file is corrupted or of an unsupported format version."""
 
 
+class BackendError(TracrError, ValueError):
+    """A backend cannot build the model as asked (not a model, an unusable dtype or device)."""
+
+
 class MissingDependencyError(TracrError, ImportError):
     """An optional extra is needed for this feature and is not installed."""
 

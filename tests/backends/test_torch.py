@@ -128,3 +128,35 @@ def test_runs_on_cuda(make_model, make_batch, check_trace):
     assert tmodel.causal_mask.device.type == "cuda"
     got = tmodel.apply_batch(batch)
     check_trace(vars(got), model.apply_batch(batch))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"model": None}, "needs a CompiledModel .* got NoneType"),
+        ({"model": "reverse.safetensors"}, "got str"),
+        ({"dtype": torch.int64}, "floating-point dtype"),
+        ({"dtype": "int8"}, "floating-point dtype"),
+        ({"dtype": "float77"}, "floating-point dtype"),
+        ({"dtype": 3}, "floating-point dtype"),
+        ({"device": "gpu:7"}, "not a torch device"),
+        ({"device": 3.5}, "not a torch device"),
+        ({"device": "cuda:99"}, "cannot place the model"),
+    ],
+    ids=lambda x: x if isinstance(x, str) else "",
+)
+def test_bad_arguments_raise_backend_error(kwargs, message):
+    from tracr.compiler import compiling, lib
+    from tracr.errors import BackendError
+
+    kwargs = {"model": compiling.compile_rasp_to_model(lib.make_length(), {1, 2}, 3), **kwargs}
+    model = kwargs.pop("model")
+    with pytest.raises(BackendError, match=message):
+        to_torch(model, **kwargs)
+
+
+def test_dtype_by_name_works():
+    from tracr.compiler import compiling, lib
+
+    model = compiling.compile_rasp_to_model(lib.make_length(), {1, 2}, 3)
+    assert to_torch(model, dtype="float64").apply(["compiler_bos", 1, 2]).decoded[1:] == [2, 2]

@@ -27,6 +27,7 @@ from tracr.cli import (
     cmd_run,
     cmd_show,
     cmd_verify,
+    sources,
 )
 from tracr.errors import TracrError
 
@@ -45,7 +46,8 @@ examples:
   tracr list                                  # the lib: programs
 
 'tracr COMMAND --help' describes each command.
-"""
+
+""" + sources.TRUST + "\n"
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:

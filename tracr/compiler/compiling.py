@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from collections.abc import Hashable, Iterable
 
 from tracr.compiler import (
@@ -20,6 +21,7 @@ from tracr.compiler import (
     lookahead,
     rasp_to_graph,
     selectors,
+    size_guard,
     sizing,
     validating,
 )
@@ -29,6 +31,9 @@ from tracr.errors import CompilerError, UnsupportedExprError
 from tracr.rasp import rasp
 
 SMALL_MODEL = 200_000  # parameters below which both layouts are sized and compared
+# The economical layout is sized itself when the reference estimate exceeds max_params by
+# less than this factor (reverse at 1024 is ~100x smaller than the reference's n^3 table).
+ECONOMY_HEADROOM = 1000
 
 
 def compile_rasp_to_model(
@@ -41,6 +46,7 @@ def compile_rasp_to_model(
     mlp_exactness: float | None = None,
     *,
     layout: str = "economical",
+    max_params: int | None = size_guard.DEFAULT_MAX_PARAMS,
 ) -> assemble.AssembledTransformerModel:
     """Compile ``program`` into a transformer exact on every input over ``vocab`` of length
     1..``max_seq_len`` (after a leading ``compiler_bos``), or raise naming what cannot be.
@@ -51,18 +57,30 @@ def compile_rasp_to_model(
     ``layout``: ``"economical"`` (default) picks, for each expression, the cheapest exact
     construction; ``"reference"`` builds the reference's one construction per expression
     (one-hot tables everywhere), for comparison with published layouts.
+
+    ``max_params``: refuse at once (``CompilerError``, naming the largest expression) when the
+    model would have more parameters than this, estimated from the value sets before any
+    weight is built (in the economical layout, a too-large estimate is checked against the
+    economical model's own size); None compiles whatever the size.
     """
     vocab_set = _check_arguments(vocab, max_seq_len, causal, compiler_bos, compiler_pad,
                                  mlp_exactness)
+    if max_params is not None and (isinstance(max_params, bool)
+                                   or not isinstance(max_params, int) or max_params < 1):
+        raise CompilerError(f"max_params must be a positive integer or None, got {max_params!r}")
     if layout not in economy.LAYOUTS:
         raise CompilerError(
             f"layout must be one of {', '.join(map(repr, economy.LAYOUTS))}, got {layout!r}"
         )
     graph = selectors.flatten_selectors(rasp_to_graph.trace(program))
     agraph = basis_inference.infer_value_sets(graph, vocab_set, max_seq_len, causal)
-    problems = validating.static_problems(agraph)
+    problems = validating.static_problems(agraph, mlp_exactness)
     if problems:
         raise UnsupportedExprError([str(p) for p in problems])
+    if layout == "reference" or max_params is None:
+        size_guard.check(agraph, max_params)
+    elif size_guard.estimate(agraph).params > ECONOMY_HEADROOM * max_params:
+        size_guard.check(agraph, max_params)  # beyond what any construction saves: at once
     if causal:
         lookahead.warn_if_lookahead(program, vocab_set, max_seq_len)
     settings = graph_to_craft.CraftSettings(
@@ -73,11 +91,26 @@ def compile_rasp_to_model(
         layout=layout,
     )
     if layout == "economical":
+        if max_params is not None and size_guard.estimate(agraph).params > max_params:
+            _check_economical_size(agraph, settings, max_params, compiler_bos, compiler_pad)
         agraph, settings = _economical(agraph, settings, compiler_bos, compiler_pad)
     blocks = graph_to_craft.build_blocks(agraph, settings)
     alloc = allocation.allocate(agraph.graph, blocks)
     model = craft_to_model.assemble(agraph, blocks, alloc, compiler_bos, compiler_pad)
     return assemble.AssembledTransformerModel.of(model)
+
+
+def _check_economical_size(agraph, settings, max_params: int, bos, pad) -> None:
+    """The size guard for the economical layout: the reference estimate is too big, so size
+    the economical model itself (``sizing``) and refuse only if that is too big as well."""
+    eco = _split_ranks(agraph, settings, bos, pad)
+    _, params = sizing.estimated_size(eco, settings, bos, pad)
+    if params > max_params:
+        raise CompilerError(
+            f"the compiled model would have {params:,} parameters "
+            f"({params * 8 / 1e9:.2g} GB in float64), above max_params={max_params:,}. Lower "
+            "max_seq_len or the vocabulary, or pass a larger max_params (None: no limit)"
+        )
 
 
 def _economical(agraph, settings, bos, pad):
@@ -122,6 +155,12 @@ def _check_arguments(vocab, max_seq_len, causal, bos, pad, mlp_exactness) -> fro
         raise CompilerError("vocab is empty; give at least one token")
     if isinstance(max_seq_len, bool) or not isinstance(max_seq_len, int) or max_seq_len < 1:
         raise CompilerError(f"max_seq_len must be an integer >= 1, got {max_seq_len!r}")
+    for name, token in (("compiler_bos", bos), ("compiler_pad", pad)):
+        try:
+            hash(token)
+        except TypeError:
+            raise CompilerError(f"{name} must be hashable (like a token), got "
+                                f"{type(token).__name__} {token!r}") from None
     if bos in vocab_set:
         raise CompilerError(f"compiler_bos {bos!r} is also in the vocabulary; pick another")
     if pad in vocab_set:
@@ -132,6 +171,22 @@ def _check_arguments(vocab, max_seq_len, causal, bos, pad, mlp_exactness) -> fro
         raise CompilerError("vocab contains None, which RASP reserves for 'no value'")
     if not isinstance(causal, bool):
         raise CompilerError(f"causal must be True or False, got {causal!r}")
-    if mlp_exactness is not None and not mlp_exactness > 0:
-        raise CompilerError(f"mlp_exactness must be a positive number, got {mlp_exactness!r}")
+    _check_exactness(mlp_exactness)
     return vocab_set
+
+
+MAX_EXACTNESS = 1e10  # a step's slope times its input must stay far above float64 rounding
+
+
+def _check_exactness(mlp_exactness) -> None:
+    if mlp_exactness is None:
+        return
+    if isinstance(mlp_exactness, bool) or not isinstance(mlp_exactness, numbers.Real):
+        raise CompilerError(f"mlp_exactness must be a number, got "
+                            f"{type(mlp_exactness).__name__} {mlp_exactness!r}")
+    if not 0 < mlp_exactness <= MAX_EXACTNESS:  # also refuses nan
+        raise CompilerError(
+            f"mlp_exactness must be a positive number up to {MAX_EXACTNESS:g}, got "
+            f"{mlp_exactness!r}: steeper steps than that lose float64 precision (and the "
+            "default, None, is already exact)"
+        )

@@ -8,7 +8,8 @@ few parameters its construction needs. ``expr`` keeps the user's expression for 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Hashable
+import math
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 # The reference's node vocabulary: a graph of ``extract_rasp_graph`` is a ``networkx.DiGraph``
@@ -116,6 +117,40 @@ class ValueInfo:
     values: frozenset[Hashable] | None
     may_be_none: bool = False
     exact: bool = True
+    # Values equal to one in ``values`` but of another type (``1.0``/``True`` beside ``1``,
+    # ``-0.0`` beside ``0.0``): they share its direction, so nothing may tell them apart.
+    # A tuple, since a set would merge them again.
+    twins: tuple = ()
+
+    @property
+    def all_values(self) -> tuple:
+        return (*(self.values or ()), *self.twins)
+
+
+def typed_key(value: Hashable) -> tuple:
+    """A key that differs for equal values of different types (and for 0.0 and -0.0)."""
+    if isinstance(value, tuple):
+        return (tuple, tuple(typed_key(v) for v in value))
+    if isinstance(value, float):
+        return (type(value), value, math.copysign(1.0, value))
+    return (type(value), value)
+
+
+def canonical(values: Iterable[Hashable]) -> tuple[frozenset, tuple]:
+    """(one representative per class of equal values, the other members: the twins).
+
+    The representative is chosen by type name and repr, never by hash order, so the compiled
+    model does not depend on ``PYTHONHASHSEED``.
+    """
+    groups: dict[Hashable, dict[tuple, Hashable]] = {}
+    for v in values:
+        groups.setdefault(v, {})[typed_key(v)] = v
+    reps, twins = set(), []
+    for members in groups.values():
+        ordered = sorted(members.values(), key=lambda v: (type(v).__name__, repr(v)))
+        reps.add(ordered[0])
+        twins.extend(ordered[1:])
+    return frozenset(reps), tuple(sorted(twins, key=lambda v: (type(v).__name__, repr(v))))
 
 
 @dataclasses.dataclass(frozen=True)

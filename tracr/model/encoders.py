@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+import math
 from collections.abc import Hashable, Sequence
 from typing import Any
 
@@ -24,6 +26,10 @@ class InputEncoder:
     bos_token: Hashable
     pad_token: Hashable
     max_seq_len: int
+
+    @functools.cached_property
+    def _stored_tokens(self) -> dict:
+        return {t: t for t in self.encoding_map}
 
     @property
     def vocab(self) -> list:
@@ -66,7 +72,18 @@ class InputEncoder:
 
     def decode(self, ids: Sequence[int]) -> list:
         inverse = {i: t for t, i in self.encoding_map.items()}
-        return [inverse[int(i)] for i in ids]
+        out = []
+        for pos, i in enumerate(ids):
+            try:
+                if isinstance(i, bool) or not isinstance(i, int | np.integer):
+                    raise TypeError
+                out.append(inverse[int(i)])
+            except (KeyError, TypeError, ValueError):
+                raise ModelInputError(
+                    f"position {pos} holds the id {i!r}, which is not a token id (ids are "
+                    f"0..{len(inverse) - 1})"
+                ) from None
+        return out
 
     def check(self, tokens: Sequence) -> None:
         if isinstance(tokens, str | bytes) or not isinstance(tokens, Sequence):
@@ -80,9 +97,12 @@ class InputEncoder:
                 f"input has {len(tokens) - 1} tokens after BOS, more than the compiled "
                 f"max_seq_len {self.max_seq_len}"
             )
-        if tokens[0] != self.bos_token:
+        if not _same_token(tokens[0], self.bos_token):
+            first = tokens[0]
+            typed = (f" of type {type(self.bos_token).__name__}, not {type(first).__name__}"
+                     if _hashable(first) and first == self.bos_token else "")
             raise ModelInputError(
-                f"position 0 holds {tokens[0]!r}; it must be the BOS token {self.bos_token!r}"
+                f"position 0 holds {first!r}; it must be the BOS token {self.bos_token!r}{typed}"
             )
         seen_pad = False
         for pos, tok in enumerate(tokens[1:], start=1):
@@ -90,13 +110,22 @@ class InputEncoder:
             seen_pad = seen_pad or tok == self.pad_token
 
     def _check_token(self, pos: int, tok: Any, seen_pad: bool) -> None:
-        if tok == self.bos_token:
-            raise ModelInputError(f"position {pos} holds the BOS token {tok!r}; BOS only at 0")
         if not _hashable(tok) or tok not in self.encoding_map:
             raise ModelInputError(
                 f"position {pos} holds {tok!r}, which is not in the vocabulary "
                 f"{self.vocab_text()}{self._lookalike(tok)}"
             )
+        known = self._stored_tokens[tok]
+        if not _same_token(tok, known):
+            # 1.0, True and numpy.int64(1) equal the token 1, but a program may tell them
+            # apart (str, type): only the vocabulary's own value is the token.
+            raise ModelInputError(
+                f"position {pos} holds {tok!r} of type {type(tok).__name__}, but the "
+                f"vocabulary's token is {known!r} of type {type(known).__name__}; pass that "
+                "exact value (for numpy arrays, .tolist() gives Python values)"
+            )
+        if tok == self.bos_token:
+            raise ModelInputError(f"position {pos} holds the BOS token {tok!r}; BOS only at 0")
         if seen_pad and tok != self.pad_token:
             raise ModelInputError(
                 f"position {pos} holds {tok!r} after a PAD token; padding goes on the right"
@@ -118,6 +147,13 @@ class InputEncoder:
             pad_token=_freeze(data["pad_token"]),
             max_seq_len=data["max_seq_len"],
         )
+
+
+def _same_token(a: Any, b: Any) -> bool:
+    """Equal, of the same type, and (for floats) of the same sign: 0.0 is not -0.0."""
+    if not _hashable(a) or type(a) is not type(b) or not a == b:
+        return False
+    return not isinstance(a, float) or math.copysign(1.0, a) == math.copysign(1.0, b)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 A numerical output is the float the model computed, unrounded: 1/3 decodes as something like
 0.3333333333331, which ``==`` tells apart from the evaluator's 0.3333333333333333. The contract
-(README, "What it guarantees") is that it equals the evaluator's value within ``ATOL``. These
+(README, "What it guarantees") is that it equals the evaluator's value within
+``ATOL + RTOL * |value|``. These
 helpers compare at that tolerance and print only the digits it guarantees; nothing is rounded
 silently (``model.apply`` keeps the exact floats).
 
@@ -17,17 +18,18 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-ATOL = 1e-5  # a decoded numerical output is within this of the evaluator's value
+ATOL = 1e-5  # the contract on numerical outputs: |model - evaluator| <= ATOL + RTOL * |value|
+RTOL = 1e-9
 
 
 def _is_number(x: object) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool)
 
 
-def same_value(got: object, want: object, atol: float = ATOL) -> bool:
-    """Numbers within ``atol`` of each other; anything else (tokens, None) exactly equal."""
+def same_value(got: object, want: object, atol: float = ATOL, rtol: float = RTOL) -> bool:
+    """Numbers within ``atol + rtol * |want|``; anything else (tokens, None) exactly equal."""
     if _is_number(got) and _is_number(want):
-        return math.isclose(float(got), float(want), rel_tol=0.0, abs_tol=atol)
+        return abs(float(got) - float(want)) <= atol + rtol * abs(float(want))
     return got == want
 
 

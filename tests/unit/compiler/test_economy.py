@@ -218,3 +218,16 @@ def test_economical_is_never_bigger_on_small_library_programs(size):
             shapes[layout] = (model.model_config.num_layers, _params(model))
         assert shapes["economical"][0] <= shapes["reference"][0], name
         assert shapes["economical"][1] <= shapes["reference"][1], name
+
+
+def test_size_guard_measures_the_layout_being_built():
+    # reverse at 128: the reference needs 55M parameters, the economical layout 0.56M.
+    program = lib.make_reverse()
+    vocab = set(range(16))
+    with pytest.raises(CompilerError, match="max_params=1,000,000"):
+        compiling.compile_rasp_to_model(program, vocab, 128, layout="reference",
+                                        max_params=1_000_000)
+    model = compiling.compile_rasp_to_model(program, vocab, 128, max_params=1_000_000)
+    assert _params(model) < 1_000_000
+    with pytest.raises(CompilerError, match=r"would have [\d,]+ parameters .*max_params=100,000"):
+        compiling.compile_rasp_to_model(program, vocab, 128, max_params=100_000)
