@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 from collections.abc import Iterable, Sequence
 
 from tracr.compiler.nodes import CATEGORICAL, NUMERICAL, AnnotatedGraph, Node, total_predicate
@@ -107,13 +108,20 @@ class _Checker:
 
     def _sequence_map(self, node: Node) -> None:
         encs = {self.enc(c) for c in node.children}
-        if encs != {CATEGORICAL}:
-            self.add(node, "a SequenceMap needs two categorical inputs (numerical inputs are "
-                     "supported only by LinearSequenceMap)", "make its inputs categorical")
+        if NUMERICAL in encs:
+            self._numerical_pair(node)
         if node.encoding == NUMERICAL and any(self.info(c).may_be_none for c in node.children):
             self.add(node, "an input can be None and the numerical output cannot hold None",
                      "keep this SequenceMap categorical")
         self._numeric_values(node)
+
+    def _numerical_pair(self, node: Node) -> None:
+        """A SequenceMap reading a numerical SOp: a grid MLP (chamber.numerical_pairs)."""
+        from tracr.compiler import pair_checks
+
+        problem = pair_checks.pair_problem(node, self.g)
+        if problem is not None:
+            self.add(node, *problem)
 
     def _linear_sequence_map(self, node: Node) -> None:
         encs = [self.enc(c) for c in node.children]
@@ -157,10 +165,6 @@ class _Checker:
             if self.enc(sop) == NUMERICAL:
                 self.add(node, "a categorical Aggregate of a numerical SOp",
                          "mark the Aggregate numerical: rasp.numerical(rasp.Aggregate(...))")
-            if default is not None and can_be_empty:
-                self.add(node, f"categorical default {default!r} is not supported (a head "
-                         "falls back to BOS, which gives None)",
-                         "use default=None and a Map that replaces None afterwards")
 
     def _numerical_aggregate(self, node: Node, sop: str, default, can_be_empty: bool) -> None:
         if self.enc(sop) != NUMERICAL:
@@ -173,9 +177,9 @@ class _Checker:
         if can_be_empty and default is None:
             self.add(node, "its selector can select nothing, where the evaluator gives None "
                      "but a numerical head gives 0", "pass default=0")
-        elif can_be_empty and default != 0:
-            self.add(node, f"numerical default {default!r} is not supported (a head that "
-                     "selects nothing gives 0)", "pass default=0 and add the offset with a Map")
+        elif can_be_empty and not (_is_number(default) and math.isfinite(default)):
+            self.add(node, f"numerical default {default!r} is not a finite number, which one "
+                     "residual direction cannot hold", "pass a finite number as default")
 
 def _outcome(f, x) -> tuple:
     try:
