@@ -17,6 +17,7 @@ import itertools
 import math
 from collections.abc import Iterable, Sequence
 
+from tracr.compiler import pair_checks
 from tracr.compiler.nodes import CATEGORICAL, NUMERICAL, AnnotatedGraph, Node, total_predicate
 from tracr.errors import TracrError
 from tracr.rasp import rasp
@@ -82,6 +83,12 @@ class _Checker:
                          "aggregate fewer distinct values before this Map")
             elif not all(_is_number(v) for v in info.values):
                 self.add(node, "the numerical input holds non-numbers", "mark it categorical")
+            elif (close := pair_checks.close_values(
+                node.f, info.values, node.encoding == NUMERICAL)) is not None:
+                self.add(node, f"its numerical input {child!r} holds {close[0]!r} and "
+                         f"{close[1]!r}, which the function tells apart but which are too "
+                         "close for the model's arithmetic to separate",
+                         "round the input (or compute it from integers) before this Map")
             elif (clash := _form_clash(node.f, info.values)) is not None:
                 self.add(node, f"its function tells {clash} apart, but its numerical input "
                          f"{child!r} can hold either and the model sees only the number",
@@ -117,8 +124,6 @@ class _Checker:
 
     def _numerical_pair(self, node: Node) -> None:
         """A SequenceMap reading a numerical SOp: a grid MLP (chamber.numerical_pairs)."""
-        from tracr.compiler import pair_checks
-
         problem = pair_checks.pair_problem(node, self.g)
         if problem is not None:
             self.add(node, *problem)
