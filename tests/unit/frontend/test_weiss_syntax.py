@@ -72,7 +72,7 @@ def test_indexing_with_an_sop():
 
 def test_in_against_an_sop():
     source = 'words = "ab" if indices == 0 else "c"; output = tokens in words;'
-    assert run(source, list("acc")) == [True, False, True]
+    assert run(source, list("acb")) == [True, True, False]
 
 
 def test_bare_expression_statements_are_evaluated_and_dropped():
@@ -129,17 +129,18 @@ def test_user_names_shadow_the_library_and_builtins():
     def selector_width(sel) { return aggregate(sel, indicator(indices == 0)); }
     tokens = tokens_str;
     a = count(tokens, "a");
+    seven = indices * 0 + a;
     b = contains(tokens, "a");   # the library's contains keeps the library's helpers
     w = selector_width(select(indices, indices, <=));
     """
     names = load(source)
-    assert names["a"] == 7 if not isinstance(names.get("a"), rasp.SOp) else True
+    assert "a" not in names and names["seven"]([0, 0]) == [7, 7]  # the user's count()
     assert names["b"](list("ba")) == [True, True]
     assert names["w"](list("abcd")) == [1.0, 0.5, 1 / 3, 0.25]
 
 
 def test_library_can_be_left_out():
-    assert "sort" in error("output = sort(tokens, tokens);") .msg or True
+    assert load("output = sort(tokens, tokens);")["output"]([2, 1]) == [1, 2]
     with pytest.raises(FrontendError, match="undefined name 'sort'"):
         load("output = sort(tokens, tokens);", library=False)
 
@@ -153,18 +154,17 @@ set s-op example "abc"
 show example
 full seq display on
 examples off
-x = reverse_me;
+x = aggregate(select(indices, length - indices - 1, ==), tokens);
 draw(x, "abc");
 load "other.rasp";
 exit()
 """
-    source = source.replace("x = reverse_me;", "x = aggregate(select(indices, length - indices - 1, ==), tokens);")
     names = load(source, filename="repl.rasp")
     assert list(names) == ["x"]
     assert len(names.notes) == 8
-    assert names.notes[0] == ("repl.rasp:1: ignored the REPL command 'set example \\"hello\\"' "
+    assert names.notes[0] == ("repl.rasp:1: ignored the REPL command 'set example \"hello\"' "
                               "(it only affects an interactive session)")
-    assert any("draw(x, \\"abc\\");" in note for note in names.notes)
+    assert any("draw(x, \"abc\");" in note for note in names.notes)
 
 
 def test_a_function_called_draw_is_not_a_repl_command():
@@ -178,8 +178,8 @@ def test_a_function_called_draw_is_not_a_repl_command():
 @pytest.mark.parametrize(
     ("source", "message"),
     [
-        ('x = "\\\\x4";', "invalid string literal"),
-        ('x = "\\\\d";', "invalid string literal"),
+        ('x = "\\x4";', "invalid string literal"),
+        ('x = "\\d";', "invalid string literal"),
         ("x = " + "9" * 5000 + ";", "a number literal of 5000 characters is too long"),
         ("x = 1" + "0" * 400 + ".5;", "too long"),
         ("x = 1e999;", "too large for a float"),
@@ -195,7 +195,7 @@ def test_a_function_called_draw_is_not_a_repl_command():
         ("x = 1 / 0;", "division by zero"),
         ("x = [1, 2] - 1;", "cannot compute '-'"),
         ("a, b = [1, 2, 3];", "cannot unpack a list into 2 names"),
-        ("x = {[tokens]: 1};", "a dictionary key must be a constant"),
+        ("x = {tokens: 1};", "a dictionary key must be a constant"),
         ('x = {"a": 1}["b"];', "the dictionary has no key 'b'"),
         ("x = zip(1);", "zip() needs constant lists or strings"),
         ("x = aggregate(select(indices, indices, ==), tokens, select(indices, indices, ==));",
@@ -210,7 +210,7 @@ def test_hostile_source_is_refused_clearly(source, message):
 
 def test_non_utf8_file(tmp_path):
     path = tmp_path / "latin1.rasp"
-    path.write_bytes('x = "caf\\xe9";'.encode("latin-1"))
+    path.write_bytes('x = "caf\xe9";'.encode("latin-1"))
     with pytest.raises(FrontendError, match="not UTF-8 text"):
         load(path)
 
@@ -221,6 +221,10 @@ def test_an_unexpected_python_error_becomes_a_frontend_error(monkeypatch):
     def broken(*args):
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(builtins.BUILTIN_FUNCTIONS[0].__dict__, "fn", broken) if False else None
-    err = error("x = select(tokens, tokens, ==)[tokens];")
-    assert "selector" in str(err)
+    monkeypatch.setattr(builtins, "BUILTIN_FUNCTIONS", (
+        builtins.Builtin("select", ("k", "q", "p"), 3, broken), *builtins.BUILTIN_FUNCTIONS[1:]))
+    with pytest.raises(FrontendError) as info:
+        load("x = 1;\ny = select(tokens, tokens, ==);", library=False)
+    err = info.value
+    assert (err.lineno, err.offset) == (2, 1)
+    assert "RuntimeError: boom" in str(err)
