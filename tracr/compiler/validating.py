@@ -18,7 +18,7 @@ import math
 from collections.abc import Iterable, Sequence
 
 from tracr.compiler import pair_checks
-from tracr.compiler.nodes import CATEGORICAL, NUMERICAL, AnnotatedGraph, Node, total_predicate
+from tracr.compiler.nodes import NUMERICAL, AnnotatedGraph, Node, total_predicate
 from tracr.errors import TracrError
 from tracr.rasp import rasp
 

@@ -37,7 +37,6 @@ def _parsed(error: UnsupportedExprError) -> list[dict]:
 
 def _three_problems() -> tuple[rasp.SOp, list[rasp.SOp]]:
     everyone = rasp.Select(rasp.tokens, rasp.tokens, C.TRUE)
-    some = rasp.Select(rasp.tokens, rasp.indices, C.LT)
     bad_default = rasp.Aggregate(everyone, rasp.numerical(rasp.tokens + 0)).named("bad_default")
     cat_mean = rasp.numerical(rasp.Aggregate(everyone, rasp.tokens, default=0)).named("cat_mean")
     short = rasp.ConstantSOp([1, 2]).named("short")

@@ -228,3 +228,21 @@ def test_an_unexpected_python_error_becomes_a_frontend_error(monkeypatch):
     err = info.value
     assert (err.lineno, err.offset) == (2, 1)
     assert "RuntimeError: boom" in str(err)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('x = "\\x4";\n'.encode(), "bad.rasp:1:5: invalid string literal"),
+        ('x = "caf\xe9";\n'.encode("latin-1"), "bad.rasp: the file is not UTF-8 text"),
+        (b"for i in range(10000000) { x = i; }\n", "bad.rasp:1:10: range() of 10000000"),
+    ],
+)
+def test_cli_reports_a_bad_source_in_one_line(tmp_path, capsys, text, message):
+    from tracr.cli import main
+
+    path = tmp_path / "bad.rasp"
+    path.write_bytes(text)
+    assert main(["compile", str(path), "--vocab", "a,b", "--max-seq-len", "3"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err
