@@ -125,11 +125,11 @@ def test_compiled_exactly(file, name, max_len):
     assert_exact(program(file, name), vocab, max_len)
 
 
-def test_dyck1_counted_with_means_is_refused_from_length_6():
+def test_dyck1_counted_with_means_is_refused_from_length_5():
     # (i + 1) * mean(...) over every fraction k/m: two such products differ by 1.1e-16 where
     # the true counts are equal, so `balance == 0` cannot be decided by any model.
     with pytest.raises(UnsupportedExprError, match="too close for the model's arithmetic"):
-        compile_quietly(program("dyck", "dyck1"), set("()"), 6)
+        compile_quietly(program("dyck", "dyck1"), set("()"), 5)
 
 
 @pytest.mark.slow
