@@ -20,6 +20,7 @@ ALLOWED = {
     "export": {"model", "backends"},
     "viz": {"model"},
     "cli": {"rasp", "compiler", "model", "frontend", "export", "viz", "backends"},
+    "utils": set(),  # the reference's tracr.utils.errors: nothing from tracr but errors
 }
 OPTIONAL = {"torch", "jax", "jaxlib", "haiku", "transformer_lens", "matplotlib", "nnsight"}
 

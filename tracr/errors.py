@@ -24,7 +24,12 @@ class RASPValueError(TracrError, ValueError):
 
 
 class EvaluationError(TracrError, ValueError):
-    """Evaluating a RASP expression failed (a user function raised, or a rule was broken)."""
+    """Evaluating a RASP expression failed (a user function raised, or a rule was broken).
+
+    ``expr`` is the expression whose evaluation failed (set by the evaluator).
+    """
+
+    expr: object = None
 
 
 class CompilerError(TracrError, ValueError):

@@ -114,7 +114,7 @@ class _Builder:
         f = _safe(node.f, numerical_out)
         hidden = f"{node.label}__hidden"
         if self.g.graph[child].encoding == NUMERICAL:
-            mlp = numerical_mlp.map_numerical_mlp(
+            mlp = numerical_mlp.discretising_mlp(
                 in_space, out_space, f, sorted(self.g.info[child].values), ONE, self.s.bos,
                 hidden, numerical_out, self.s.mlp_exactness, label=node.label,
             )
@@ -123,7 +123,7 @@ class _Builder:
                 in_space, out_space, f, hidden, label=node.label
             )
         else:
-            mlp = categorical_mlp.map_categorical_mlp(in_space, out_space, f, hidden, node.label)
+            mlp = categorical_mlp.categorical_lookup_mlp(in_space, out_space, f, hidden, node.label)
         return NodeBlocks(node.label, out_space, mlp=mlp)
 
     def _sequence_map(self, node: Node) -> NodeBlocks:
@@ -223,9 +223,8 @@ class _Builder:
         )
         n = self.g.max_seq_len
         out_space = self.space(node.label)
-        mlp = numerical_mlp.map_numerical_mlp(
-            VectorSpaceWithBasis((scratch,)), out_space, lambda x: round(1.0 / x) - 1,
-            [1.0 / (w + 1) for w in range(n + 1)], ONE, self.s.bos, f"{node.label}__hidden",
+        mlp = numerical_mlp.width_mlp(
+            scratch, out_space, range(n + 1), ONE, self.s.bos, f"{node.label}__hidden",
             node.encoding == NUMERICAL, self.s.mlp_exactness, label=node.label,
         )
         return NodeBlocks(node.label, out_space, head=head, mlp=mlp,

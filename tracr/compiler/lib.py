@@ -22,6 +22,10 @@ def make_length() -> rasp.SOp:
     return rasp.SelectorWidth(everything).named("length")
 
 
+# The reference's module-level length SOp (a SelectorWidth, compiled like any other).
+length = make_length()
+
+
 def make_reverse(sop: rasp.SOp = rasp.tokens) -> rasp.SOp:
     """The sequence reversed: position i reads position length - i - 1.
 

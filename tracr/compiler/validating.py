@@ -5,9 +5,13 @@ reproduce exactly, one line each (label, name, reason, and what to write instead
 are keyed by expression identity, never by name. ``compile_rasp_to_model`` raises
 ``UnsupportedExprError`` carrying the list.
 
-Dynamic validation (``validate``) runs the evaluator on given inputs and reports what the
-evaluator itself rejects there (a categorical Aggregate averaging different values, a function
-raising): inputs outside the program's domain, on which no model can be right.
+Dynamic validation (``validate_inputs``) runs the evaluator on given inputs and reports what
+the evaluator itself rejects there (a categorical Aggregate averaging different values, a
+function raising): inputs outside the program's domain, on which no model can be right.
+
+The reference's names (``TracrUnsupportedExpr``, ``static_validate``, ``dynamic_validate``,
+``validate``, ``DynamicValidationEvaluator``) are thin adapters over these two checks, at the
+end of this module.
 """
 
 from __future__ import annotations
@@ -15,12 +19,15 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-from collections.abc import Iterable, Sequence
+import warnings
+from collections.abc import Hashable, Iterable, Sequence
+from typing import Any
 
 from tracr.compiler import pair_checks
 from tracr.compiler.nodes import NUMERICAL, AnnotatedGraph, Node, total_predicate
-from tracr.errors import TracrError
+from tracr.errors import EvaluationError, TracrError
 from tracr.rasp import rasp
+from tracr.rasp.evaluator import evaluate_with
 
 
 def _is_number(v) -> bool:
@@ -277,7 +284,7 @@ class DynamicProblem:
         return f"input {list(self.input)!r}: {self.message}"
 
 
-def validate(program: rasp.SOp, inputs: Iterable[Sequence], causal: bool = False):
+def validate_inputs(program: rasp.SOp, inputs: Iterable[Sequence], causal: bool = False):
     """Run the evaluator on ``inputs``; return the problems found on them (empty if none)."""
     from tracr.rasp import causal_eval
 
@@ -289,3 +296,67 @@ def validate(program: rasp.SOp, inputs: Iterable[Sequence], causal: bool = False
         except TracrError as exc:
             problems.append(DynamicProblem(tuple(xs), str(exc)))
     return problems
+
+
+# --- The reference's names, as thin adapters over static_problems and the evaluator. ---
+
+
+@dataclasses.dataclass(frozen=True)
+class TracrUnsupportedExpr:
+    """An expression tracr cannot compile exactly (or cannot evaluate on an input), and why."""
+
+    expr: rasp.RASPExpr
+    reason: str
+
+
+def static_validate(
+    program: rasp.SOp, vocab: Iterable[Hashable] = (), max_seq_len: int = 1
+) -> list[TracrUnsupportedExpr]:
+    """Every expression of ``program`` that cannot be compiled, found without inputs.
+
+    The checks are ``static_problems``'; the ones that depend on value sets use ``vocab`` and
+    ``max_seq_len`` when given (the reference's signature has only ``program``). Inputs a
+    function raises on are left out of the value sets silently here: ``dynamic_validate``
+    reports them.
+    """
+    from tracr.compiler import basis_inference, rasp_to_graph, selectors
+
+    graph = selectors.flatten_selectors(rasp_to_graph.trace(program))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", basis_inference.ValueSetWarning)
+        agraph = basis_inference.infer_bases(graph, frozenset(vocab), max_seq_len, False)
+    return [
+        TracrUnsupportedExpr(p.node.expr, f"{p.reason}; {p.fix}")
+        for p in static_problems(agraph)
+    ]
+
+
+class DynamicValidationEvaluator(rasp.DefaultRASPEvaluator):
+    """Evaluates and records, instead of raising, the expression the evaluation fails on
+    (in ``unsupported_exprs``); ``evaluate`` then returns None."""
+
+    def __init__(self) -> None:
+        self.unsupported_exprs: list[TracrUnsupportedExpr] = []
+
+    def evaluate(self, expr: rasp.RASPExpr, xs: Sequence[Any]) -> Any:
+        try:
+            return evaluate_with(expr, xs, causal=self.causal)
+        except EvaluationError as exc:
+            failed = expr if exc.expr is None else exc.expr
+            self.unsupported_exprs.append(TracrUnsupportedExpr(failed, str(exc)))
+            return None
+
+
+def dynamic_validate(program: rasp.SOp, xs: Sequence[Any]) -> list[TracrUnsupportedExpr]:
+    """The expression (if any) the evaluator rejects on the input ``xs``: the input is outside
+    the program's domain, where no compiled model can be right."""
+    evaluator = DynamicValidationEvaluator()
+    evaluator.evaluate(program, xs)
+    return evaluator.unsupported_exprs
+
+
+def validate(program: rasp.SOp, xs: Sequence[Any]) -> list[TracrUnsupportedExpr]:
+    """``static_validate`` (value sets from the tokens of ``xs``, up to its length) and
+    ``dynamic_validate`` on ``xs``; empty when the program compiles and runs on ``xs``."""
+    tokens = list(xs)
+    return static_validate(program, tokens, max(len(tokens), 1)) + dynamic_validate(program, xs)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import dataclasses
 import numbers
 import re
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,44 @@ class BasisError(TracrError, ValueError):
 
 
 _DIGITS = re.compile(r"(\d+)")
+
+# The reference's type aliases: a direction's name, and the value of a one-hot direction.
+Name = int | str
+Value = int | float | bool | str | tuple | None
+
+
+class Basis(tuple):
+    """Directions in sorted order: a tuple (hashable, immutable) that also equals the list
+    of the same directions and concatenates with lists, as the reference's list bases did."""
+
+    __hash__ = tuple.__hash__
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, list):
+            return list(self) == other
+        return tuple.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __add__(self, other: Any) -> Any:
+        if isinstance(other, list):
+            return list(self) + other
+        return tuple.__add__(self, other)
+
+    def __radd__(self, other: Any) -> Any:
+        if isinstance(other, list):
+            return other + list(self)
+        return NotImplemented
+
+
+class DirectionSet(frozenset):
+    """The set of a basis's directions; also callable (``basis_set()`` returns itself), so
+    code that reads it as a property and code that calls it as a method both work."""
+
+    def __call__(self) -> DirectionSet:
+        return self
 
 
 def value_sort_key(value: Any) -> tuple:
@@ -74,7 +113,7 @@ class VectorSpaceWithBasis:
         if len(set(ordered)) != len(ordered):
             dup = [d.label for d in ordered if ordered.count(d) > 1]
             raise BasisError(f"a basis lists directions more than once: {sorted(set(dup))}")
-        object.__setattr__(self, "basis", ordered)
+        object.__setattr__(self, "basis", Basis(ordered))
         object.__setattr__(self, "_index", {d: i for i, d in enumerate(ordered)})
 
     @classmethod
@@ -92,7 +131,10 @@ class VectorSpaceWithBasis:
     def __len__(self) -> int:
         return len(self.basis)
 
-    def __contains__(self, item: BasisDirection) -> bool:
+    def __contains__(self, item: BasisDirection | VectorInBasis) -> bool:
+        """A direction of this space, or a vector all of whose directions are in it."""
+        if isinstance(item, VectorInBasis):
+            return all(d in self._index for d in item.basis_directions)
         return item in self._index
 
     def __iter__(self):
@@ -106,6 +148,31 @@ class VectorSpaceWithBasis:
 
     def issubspace(self, other: VectorSpaceWithBasis) -> bool:
         return all(d in other for d in self.basis)
+
+    @property
+    def index_by_direction(self) -> Mapping[BasisDirection, int]:
+        """Each direction's position in ``basis`` (read-only)."""
+        return MappingProxyType(self._index)
+
+    @property
+    def basis_set(self) -> DirectionSet:
+        return DirectionSet(self.basis)
+
+    def basis_vectors(self) -> list[VectorInBasis]:
+        """The unit vector of each direction, in basis order."""
+        return [self.vector_from_basis_direction(d) for d in self.basis]
+
+    def make_vector(
+        self, magnitudes: Mapping[BasisDirection, float] | Sequence[float] | np.ndarray
+    ) -> VectorInBasis:
+        """A vector of this space from ``{direction: magnitude}`` (others zero) or from
+        magnitudes ``[..., num_dims]`` in basis order."""
+        if isinstance(magnitudes, Mapping):
+            out = np.zeros(self.num_dims)
+            for direction, magnitude in magnitudes.items():
+                out[self.index(direction)] = magnitude
+            return VectorInBasis(self.basis, out)
+        return VectorInBasis(self.basis, np.asarray(magnitudes, dtype=float))
 
     def vector_from_basis_direction(self, direction: BasisDirection) -> VectorInBasis:
         mags = np.zeros(self.num_dims)
@@ -132,6 +199,14 @@ def direct_sum(*spaces: VectorSpaceWithBasis) -> VectorSpaceWithBasis:
     return VectorSpaceWithBasis(tuple(seen))
 
 
+def ensure_dims(space: VectorSpaceWithBasis, num_dims: int, name: str) -> None:
+    """Raise ``BasisError`` (a ValueError) unless ``space`` has exactly ``num_dims`` dims."""
+    if space.num_dims != num_dims:
+        raise BasisError(
+            f"{name} must have {num_dims} dimension(s), but has {space.num_dims}: {space.labels}"
+        )
+
+
 def join_vector_spaces(*spaces: VectorSpaceWithBasis) -> VectorSpaceWithBasis:
     """The smallest space containing all given spaces (overlap allowed)."""
     return VectorSpaceWithBasis(tuple({d for s in spaces for d in s.basis}))
@@ -139,23 +214,37 @@ def join_vector_spaces(*spaces: VectorSpaceWithBasis) -> VectorSpaceWithBasis:
 
 @dataclasses.dataclass
 class VectorInBasis:
-    """Magnitudes ``[..., d]`` over ``basis_directions`` (sorted)."""
+    """Magnitudes ``[..., d]`` over ``basis_directions``, which are kept sorted (the
+    magnitudes are reordered with them, so any order may be given)."""
 
     basis_directions: Sequence[BasisDirection]
     magnitudes: np.ndarray
 
     def __post_init__(self):
-        self.basis_directions = tuple(self.basis_directions)
+        directions = tuple(self.basis_directions)
         self.magnitudes = np.asarray(self.magnitudes, dtype=float)
-        if self.magnitudes.shape[-1] != len(self.basis_directions):
-            raise BasisError(
-                f"{self.magnitudes.shape[-1]} magnitudes for "
-                f"{len(self.basis_directions)} basis directions"
-            )
+        got = self.magnitudes.shape[-1] if self.magnitudes.ndim else "a scalar, not"
+        if got != len(directions):
+            raise BasisError(f"{got} magnitudes for {len(directions)} basis directions")
+        keys = [d.sort_key() for d in directions]
+        if any(a > b for a, b in zip(keys, keys[1:], strict=False)):
+            order = sorted(range(len(directions)), key=keys.__getitem__)
+            directions = tuple(directions[i] for i in order)
+            self.magnitudes = np.take(self.magnitudes, order, axis=-1)
+        self.basis_directions = Basis(directions)
 
     @property
     def space(self) -> VectorSpaceWithBasis:
         return VectorSpaceWithBasis(self.basis_directions)
+
+    @property
+    def index_by_direction(self) -> Mapping[BasisDirection, int]:
+        """Each direction's position on the last axis of ``magnitudes``."""
+        return MappingProxyType({d: i for i, d in enumerate(self.basis_directions)})
+
+    @property
+    def basis_set(self) -> DirectionSet:
+        return DirectionSet(self.basis_directions)
 
     def _check_same(self, other: VectorInBasis) -> None:
         if self.basis_directions != other.basis_directions:
@@ -164,6 +253,11 @@ class VectorInBasis:
     def __add__(self, other: VectorInBasis) -> VectorInBasis:
         self._check_same(other)
         return VectorInBasis(self.basis_directions, self.magnitudes + other.magnitudes)
+
+    def __radd__(self, other: Any) -> VectorInBasis:
+        if isinstance(other, int | float) and other == 0:  # so that sum(vectors) works
+            return self
+        return NotImplemented
 
     def __sub__(self, other: VectorInBasis) -> VectorInBasis:
         self._check_same(other)
@@ -174,6 +268,9 @@ class VectorInBasis:
 
     __rmul__ = __mul__
 
+    def __neg__(self) -> VectorInBasis:
+        return VectorInBasis(self.basis_directions, -self.magnitudes)
+
     def __eq__(self, other: object) -> bool:
         return (
             isinstance(other, VectorInBasis)
@@ -181,8 +278,25 @@ class VectorInBasis:
             and np.array_equal(self.magnitudes, other.magnitudes)
         )
 
-    def project(self, space: VectorSpaceWithBasis) -> VectorInBasis:
-        """Coordinates in ``space``; directions of ``space`` absent here read as zero."""
+    def copy_with_new_magnitudes(self, magnitudes: np.ndarray) -> VectorInBasis:
+        """The same directions with other magnitudes (of the same last dimension)."""
+        return VectorInBasis(self.basis_directions, magnitudes)
+
+    def add_directions(self, basis_directions: Iterable[BasisDirection]) -> VectorInBasis:
+        """This vector in a larger basis: the new directions get magnitude zero."""
+        new = [d for d in dict.fromkeys(basis_directions) if d not in self.index_by_direction]
+        zeros = np.zeros(self.magnitudes.shape[:-1] + (len(new),))
+        return VectorInBasis(
+            self.basis_directions + tuple(new), np.concatenate([self.magnitudes, zeros], -1)
+        )
+
+    def project(
+        self, space: VectorSpaceWithBasis | Sequence[BasisDirection]
+    ) -> VectorInBasis:
+        """Coordinates in ``space`` (a space or a list of directions); directions of
+        ``space`` absent here read as zero, directions absent there are dropped."""
+        if not isinstance(space, VectorSpaceWithBasis):
+            space = VectorSpaceWithBasis(tuple(space))
         own = {d: i for i, d in enumerate(self.basis_directions)}
         out = np.zeros(self.magnitudes.shape[:-1] + (space.num_dims,))
         for j, d in enumerate(space.basis):
@@ -191,7 +305,15 @@ class VectorInBasis:
         return VectorInBasis(space.basis, out)
 
     @classmethod
+    def sum(cls, vectors: Sequence[VectorInBasis]) -> VectorInBasis:
+        """The sum of vectors in one basis."""
+        for v in vectors[1:]:
+            vectors[0]._check_same(v)
+        return cls(vectors[0].basis_directions, np.sum([v.magnitudes for v in vectors], 0))
+
+    @classmethod
     def stack(cls, vectors: Sequence[VectorInBasis]) -> VectorInBasis:
+        """Vectors in one basis stacked on a new leading axis (``[n, ..., d]``)."""
         for v in vectors[1:]:
             vectors[0]._check_same(v)
         return cls(vectors[0].basis_directions, np.stack([v.magnitudes for v in vectors]))

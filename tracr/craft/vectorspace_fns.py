@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 from collections.abc import Callable, Sequence
 
@@ -16,8 +17,19 @@ from tracr.craft.bases import (
 )
 
 
+class VectorFunction(abc.ABC):
+    """A function from ``input_space`` to ``output_space`` (the reference's base class)."""
+
+    input_space: VectorSpaceWithBasis
+    output_space: VectorSpaceWithBasis
+
+    @abc.abstractmethod
+    def __call__(self, x: VectorInBasis) -> VectorInBasis:
+        """The image of ``x`` (whose directions outside ``input_space`` are ignored)."""
+
+
 @dataclasses.dataclass
-class Linear:
+class Linear(VectorFunction):
     """A linear map ``x -> x @ matrix`` from ``input_space`` to ``output_space``."""
 
     input_space: VectorSpaceWithBasis
@@ -98,11 +110,28 @@ class ScalarBilinear:
         if self.matrix.shape != want:
             raise BasisError(f"matrix of shape {self.matrix.shape} for spaces of shape {want}")
 
-    def __call__(self, x: VectorInBasis, y: VectorInBasis) -> np.ndarray:
-        """Scores ``[..., T_x, T_y]`` between every row of x and every row of y."""
+    def __call__(self, x: VectorInBasis, y: VectorInBasis) -> np.ndarray | float:
+        """``x @ matrix @ y`` for two vectors (a float), or the scores ``[..., T_x, T_y]``
+        between every row of x and every row of y."""
         xl = x.project(self.left_space).magnitudes
         yr = y.project(self.right_space).magnitudes
-        return xl @ self.matrix @ np.swapaxes(yr, -1, -2)
+        if xl.ndim == 1 and yr.ndim == 1:
+            return float(xl @ self.matrix @ yr)
+        return xl @ self.matrix @ np.swapaxes(np.atleast_2d(yr), -1, -2)
+
+    @classmethod
+    def from_action(
+        cls,
+        left_space: VectorSpaceWithBasis,
+        right_space: VectorSpaceWithBasis,
+        action: Callable[[BasisDirection, BasisDirection], float],
+    ) -> ScalarBilinear:
+        """Build the form from its value ``action(left, right)`` on each pair of directions."""
+        matrix = np.zeros((left_space.num_dims, right_space.num_dims))
+        for i, left in enumerate(left_space.basis):
+            for j, right in enumerate(right_space.basis):
+                matrix[i, j] = action(left, right)
+        return cls(left_space, right_space, matrix)
 
     @classmethod
     def from_entries(

@@ -18,7 +18,7 @@ import operator
 import reprlib
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from tracr.errors import RASPTypeError, RASPValueError
 
@@ -60,10 +60,7 @@ class RASPExpr:
 
     def __init__(self) -> None:
         self._unique_id: int = next(_ids)
-        self._annotations: Mapping[str, Any] = MappingProxyType(self._default_annotations())
-
-    def _default_annotations(self) -> dict[str, Any]:
-        return {"name": self.default_name}
+        self._annotations: Mapping[str, Any] = MappingProxyType(_default_annotations(self))
 
     @property
     def unique_id(self) -> int:
@@ -102,6 +99,10 @@ class RASPExpr:
         from tracr.rasp.evaluator import evaluate
 
         return evaluate(self, xs)
+
+    def copy(self) -> RASPExpr:
+        """A shallow copy with a new id (and so a new label); the original is unchanged."""
+        return copy.copy(self)
 
     def __copy__(self) -> RASPExpr:
         """A shallow copy is a new expression, so it gets a new id (and label)."""
@@ -172,9 +173,6 @@ class SOp(RASPExpr):
 
     __hash__ = RASPExpr.__hash__
 
-    def _default_annotations(self) -> dict[str, Any]:
-        return {"name": self.default_name, "encoding": Encoding.CATEGORICAL}
-
     def __bool__(self) -> bool:
         raise RASPTypeError(
             f"SOp {self.label!r} has no truth value: comparing SOps builds a new SOp "
@@ -238,6 +236,47 @@ class Selector(RASPExpr):
         from tracr.rasp.selectors import SelectorNot
 
         return SelectorNot(self)
+
+
+class Annotator(Protocol):
+    """Computes the default value of one annotation of an expression."""
+
+    def __call__(self, expr: RASPExpr) -> Any: ...
+
+
+def default_name(expr: RASPExpr) -> str:
+    """The name an expression has unless ``.named()`` gives it one: per class (``map``,
+    ``aggregate``, ...). Its label adds the unique id: ``map_12``."""
+    if not isinstance(expr, RASPExpr):
+        raise RASPTypeError(f"default_name: the argument must be a RASP expression, got "
+                            f"{describe(expr)}")
+    return type(expr).default_name
+
+
+def default_encoding(expr: RASPExpr) -> Encoding:
+    """Every SOp is categorical unless annotated otherwise; other expressions have none."""
+    if not isinstance(expr, SOp):  # no describe(): expr may be under construction
+        raise RASPTypeError(f"default_encoding: only an SOp has an encoding, not a "
+                            f"{type(expr).__name__}")
+    return Encoding.CATEGORICAL
+
+
+# The annotations every expression starts with, by key. An annotator that does not apply to
+# an expression raises TypeError (``default_encoding`` on a Selector) and is skipped.
+DEFAULT_ANNOTATORS: dict[str, Annotator] = {
+    "name": default_name,
+    "encoding": default_encoding,
+}
+
+
+def _default_annotations(expr: RASPExpr) -> dict[str, Any]:
+    out = {}
+    for key, annotator in DEFAULT_ANNOTATORS.items():
+        try:
+            out[key] = annotator(expr)
+        except TypeError:
+            continue
+    return out
 
 
 def annotate(expr: RASPExpr, **annotations: Any) -> RASPExpr:

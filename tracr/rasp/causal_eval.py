@@ -14,9 +14,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from tracr.rasp.base import RASPExpr
-from tracr.rasp.evaluator import evaluate_with
+from tracr.rasp.evaluator import DefaultRASPEvaluator, evaluate_with
 
-__all__ = ["evaluate"]
+__all__ = ["CausalEvaluator", "evaluate"]
+
+
+class CausalEvaluator(DefaultRASPEvaluator):
+    """The causal evaluator as an object (the reference's class): ``.evaluate(expr, xs)``."""
+
+    causal = True
 
 
 def evaluate(expr: RASPExpr, xs: Sequence[Any]) -> list[Any]:

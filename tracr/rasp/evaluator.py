@@ -20,6 +20,7 @@ Rules the compiler must reproduce:
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -31,6 +32,12 @@ from tracr.rasp.comparison import Comparison
 from tracr.rasp.traversal import topological_sort
 
 Matrix = list[list[bool]]
+
+# The reference's names for what evaluation returns.
+Value = Any  # one position's value: a token, a number, a bool, None, ...
+NumericValue = int | float
+SOpValue = list[Value]
+SelectorValue = list[list[bool]]  # [query][key]
 
 
 class _Context:
@@ -47,24 +54,43 @@ class _Context:
 
 
 def evaluate(expr: RASPExpr, xs: Sequence[Any]) -> list[Any]:
-    """Evaluate ``expr`` on the input sequence ``xs`` (a list or a tuple)."""
+    """Evaluate ``expr`` on the input sequence ``xs`` (any sequence; a ``str`` is one token
+    per character)."""
     return evaluate_with(expr, xs, causal=False)
 
 
 def evaluate_with(expr: RASPExpr, xs: Sequence[Any], *, causal: bool) -> list[Any]:
     """Evaluate ``expr`` on ``xs``; ``causal=True`` masks every selector to ``key <= query``."""
+    ctx = _context(expr, xs, causal)
+    for node in topological_sort(expr):
+        try:
+            ctx.values[node.unique_id] = _rule_for(node)(node, ctx)
+        except EvaluationError as exc:
+            exc.expr = node  # which expression failed, for validating.dynamic_validate
+            raise
+    return ctx[expr]
+
+
+def _context(expr: RASPExpr, xs: Sequence[Any], causal: bool) -> _Context:
+    """A new evaluation of ``expr`` on ``xs``, once both are checked."""
     if not isinstance(expr, RASPExpr):
         raise RASPTypeError(
             f"evaluate: the expression must be a RASP expression, got {describe(expr)}"
         )
-    if not isinstance(xs, list | tuple):
+    if not _is_sequence(xs):
         raise RASPTypeError(
-            f"evaluate {describe(expr)}: the input must be a list or a tuple, got {describe(xs)}"
+            f"evaluate {describe(expr)}: the input must be a sequence of tokens (a list, a "
+            f"tuple or a str), got {describe(xs)}"
         )
-    ctx = _Context(list(xs), causal)
-    for node in topological_sort(expr):
-        ctx.values[node.unique_id] = _rule_for(node)(node, ctx)
-    return ctx[expr]
+    return _Context(list(xs), causal)
+
+
+def _is_sequence(xs: Any) -> bool:
+    """An ordered, sized input: a list, tuple, str, range, or a 1-D array (numpy's arrays are
+    sequences without registering as ``Sequence``); not a set, a mapping, or bytes."""
+    if isinstance(xs, Sequence):
+        return not isinstance(xs, bytes)
+    return getattr(xs, "ndim", None) == 1 and hasattr(xs, "__getitem__")
 
 
 def _rule_for(expr: RASPExpr) -> Callable[[Any, _Context], Any]:
@@ -239,3 +265,35 @@ _RULES: dict[type, Callable[[Any, _Context], Any]] = {
     sel.SelectorWidth: _selector_width,
     sel.Aggregate: _aggregate,
 }
+
+
+class RASPEvaluator(abc.ABC):
+    """Something that evaluates RASP expressions (the reference's interface)."""
+
+    @abc.abstractmethod
+    def evaluate(self, expr: RASPExpr, xs: Sequence[Any]) -> SOpValue | SelectorValue:
+        """The value of ``expr`` on the input ``xs``."""
+
+
+class DefaultRASPEvaluator(RASPEvaluator):
+    """The evaluator of this module as an object: ``evaluate(expr, xs)`` as above.
+
+    As in the reference, a subclass that overrides ``evaluate`` (to record every
+    intermediate value, say) has it called on every sub-expression: ``super().evaluate``
+    then evaluates the children through ``self.evaluate`` (once per path, without the
+    memoization of the plain evaluator).
+    """
+
+    causal = False
+
+    def evaluate(self, expr: RASPExpr, xs: Sequence[Any]) -> SOpValue | SelectorValue:
+        if type(self).evaluate is DefaultRASPEvaluator.evaluate:
+            return evaluate_with(expr, xs, causal=self.causal)
+        ctx = _context(expr, xs, self.causal)
+        for child in expr.children:
+            ctx.values[child.unique_id] = self.evaluate(child, xs)
+        try:
+            return _rule_for(expr)(expr, ctx)
+        except EvaluationError as exc:
+            exc.expr = expr
+            raise

@@ -18,19 +18,31 @@ True
 from __future__ import annotations
 
 from tracr.rasp.base import (
+    DEFAULT_ANNOTATORS,
+    Annotator,
     Encoding,
     RASPExpr,
     Selector,
     SOp,
     annotate,
     categorical,
+    default_encoding,
+    default_name,
     get_encoding,
     is_categorical,
     is_numerical,
     numerical,
 )
 from tracr.rasp.comparison import Comparison, Predicate
-from tracr.rasp.evaluator import evaluate
+from tracr.rasp.evaluator import (
+    DefaultRASPEvaluator,
+    NumericValue,
+    RASPEvaluator,
+    SelectorValue,
+    SOpValue,
+    Value,
+    evaluate,
+)
 from tracr.rasp.selectors import (
     Aggregate,
     ConstantSelector,
@@ -39,6 +51,9 @@ from tracr.rasp.selectors import (
     SelectorNot,
     SelectorOr,
     SelectorWidth,
+    selector_and,
+    selector_not,
+    selector_or,
 )
 from tracr.rasp.sops import (
     ConstantSOp,
@@ -51,12 +66,27 @@ from tracr.rasp.sops import (
     TokensType,
     indices,
     length,
+    sop_not,
     tokens,
 )
 from tracr.rasp.traversal import topological_sort, walk
 
 __all__ = [
+    "DEFAULT_ANNOTATORS",
     "Aggregate",
+    "Annotator",
+    "DefaultRASPEvaluator",
+    "NumericValue",
+    "RASPEvaluator",
+    "SOpValue",
+    "SelectorValue",
+    "Value",
+    "default_encoding",
+    "default_name",
+    "selector_and",
+    "selector_not",
+    "selector_or",
+    "sop_not",
     "Comparison",
     "ConstantSOp",
     "ConstantSelector",

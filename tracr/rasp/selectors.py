@@ -158,3 +158,48 @@ class SelectorWidth(SOp):
     @property
     def children(self) -> tuple[RASPExpr, ...]:
         return (self.selector,)
+
+
+def _same_inputs(fst: Selector, snd: Selector) -> bool:
+    return (
+        isinstance(fst, Select) and isinstance(snd, Select)
+        and fst.keys is snd.keys and fst.queries is snd.queries
+    )
+
+
+def _combined(kind: str, combine, *selects: Select) -> Select:
+    """One Select whose predicate combines those of ``selects`` (same keys and queries)."""
+    preds = [s.predicate for s in selects]
+
+    def predicate(key: Any, query: Any) -> bool:
+        return combine(*(bool(p(key, query)) for p in preds))
+
+    predicate.__name__ = kind
+    return Select(selects[0].keys, selects[0].queries, predicate)
+
+
+def selector_and(fst: Selector, snd: Selector, simplify: bool = True) -> Selector:
+    """Selected where both select: a ``SelectorAnd``, or with ``simplify`` one ``Select``
+    when both are Selects over the same keys and queries.
+
+    The simplified Select is an ordinary Select with a callable predicate, so, like any
+    callable predicate, it never selects a None key or query.
+    """
+    if simplify and _same_inputs(fst, snd):
+        return _combined("and", lambda a, b: a and b, fst, snd)
+    return SelectorAnd(fst, snd)
+
+
+def selector_or(fst: Selector, snd: Selector, simplify: bool = True) -> Selector:
+    """Selected where either selects (see ``selector_and`` for ``simplify``)."""
+    if simplify and _same_inputs(fst, snd):
+        return _combined("or", lambda a, b: a or b, fst, snd)
+    return SelectorOr(fst, snd)
+
+
+def selector_not(inner: Selector, simplify: bool = True) -> Selector:
+    """Selected where ``inner`` does not select: a ``SelectorNot``, or with ``simplify`` a
+    Select with the negated predicate when ``inner`` is a Select (see ``selector_and``)."""
+    if simplify and isinstance(inner, Select):
+        return _combined("not", lambda a: not a, inner)
+    return SelectorNot(inner)

@@ -185,3 +185,9 @@ class ConstantSOp(SOp):
                 )
         self.value = list(value)
         self.check_length = bool(check_length)
+
+
+def sop_not(sop: SOp) -> Map:
+    """The logical not of each value (a Map of bools), the same as ``~sop``."""
+    require("sop_not", "the argument", sop, SOp, "an SOp")
+    return Map(lambda x: not x, sop)

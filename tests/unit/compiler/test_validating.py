@@ -1,7 +1,7 @@
 """Validation: every problem at once, keyed by identity, each naming label, name, reason, fix.
 
 Static validation (``compile_rasp_to_model`` refusing with ``UnsupportedExprError``) and
-dynamic validation (``validating.validate`` running the evaluator on inputs).
+dynamic validation (``validating.validate_inputs`` running the evaluator on inputs).
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ def test_static_problems_is_empty_for_a_valid_program():
 def test_validate_reports_inputs_the_evaluator_rejects():
     everyone = rasp.Select(rasp.tokens, rasp.tokens, C.TRUE)
     program = rasp.Aggregate(everyone, rasp.tokens)  # unique only when all tokens are equal
-    problems = validating.validate(program, [[1, 1], [1, 2], [3], [2, 3, 2]])
+    problems = validating.validate_inputs(program, [[1, 1], [1, 2], [3], [2, 3, 2]])
     assert [p.input for p in problems] == [(1, 2), (2, 3, 2)]
     assert "cannot average the different values" in problems[0].message
     assert str(problems[0]).startswith("input [1, 2]: ")
@@ -151,18 +151,18 @@ def test_validate_reports_inputs_the_evaluator_rejects():
 
 def test_validate_reports_a_function_raising():
     program = rasp.Map(lambda x: 10 // x, rasp.tokens).named("tenth")
-    problems = validating.validate(program, [[1, 2], [0, 1]])
+    problems = validating.validate_inputs(program, [[1, 2], [0, 1]])
     assert [p.input for p in problems] == [(0, 1)]
     assert "tenth" in problems[0].message and "ZeroDivisionError" in problems[0].message
 
 
 def test_validate_is_empty_on_the_programs_domain():
-    assert validating.validate(rasp.tokens + 1, [[1], [2, 3]]) == []
+    assert validating.validate_inputs(rasp.tokens + 1, [[1], [2, 3]]) == []
 
 
 def test_validate_causal_uses_the_causal_evaluator():
     # Each query averages the tokens at and after it: different values fail in full, but the
     # causal evaluator lets a query see only itself.
     ahead = rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, C.GEQ), rasp.tokens)
-    assert [p.input for p in validating.validate(ahead, [[1, 2], [3, 3]])] == [(1, 2)]
-    assert validating.validate(ahead, [[1, 2], [3, 3]], causal=True) == []
+    assert [p.input for p in validating.validate_inputs(ahead, [[1, 2], [3, 3]])] == [(1, 2)]
+    assert validating.validate_inputs(ahead, [[1, 2], [3, 3]], causal=True) == []

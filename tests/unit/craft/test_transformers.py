@@ -60,7 +60,9 @@ def test_head_pattern_is_a_softmax_over_keys():
 
 def test_head_apply_averages_the_values():
     out = copy_head().apply(X)
-    assert out.basis_directions == (C,)
+    assert out.basis_directions == (A, B, C)  # the head's residual space, as in the reference
+    assert (out.magnitudes[:, :2] == 0).all()
+    out = out.project([C])
     w = np.exp(10.0) / (2 * np.exp(10.0) + 2)
     want = w * (2 + 8) + (1 - 2 * w) / 2 * (1 + 4)
     np.testing.assert_allclose(out.magnitudes[:, 0], want, rtol=1e-14)
@@ -78,7 +80,7 @@ def test_key_mask_removes_keys():
     p = copy_head().pattern(X, key_mask=mask)
     assert (p[:, 3] == 0).all()
     np.testing.assert_allclose(p.sum(axis=-1), 1.0, rtol=1e-15)
-    out = copy_head().apply(X, key_mask=mask)
+    out = copy_head().apply(X, key_mask=mask).project([C])
     np.testing.assert_allclose(out.magnitudes, p @ X.magnitudes[:, [1]], rtol=1e-15)
 
 
@@ -109,7 +111,7 @@ def test_mlp_applies_relu_between_its_maps():
         Linear.from_entries(sp(H1, H2), sp(B), {(H1, B): 1.0, (H2, B): -1.0}),
     )  # relu(a) - relu(-a) = a
     x = stream((A,), [[-2.5], [0.0], [3.0]])
-    assert mlp.apply(x).magnitudes[:, 0].tolist() == [-2.5, 0.0, 3.0]
+    assert mlp.apply(x).magnitudes.tolist() == [[0.0, -2.5], [0.0, 0.0], [0.0, 3.0]]  # a, b
     assert mlp.hidden_size == 2
     assert mlp.residual_space == sp(A, B)
 

@@ -233,7 +233,7 @@ def test_an_unexpected_python_error_becomes_a_frontend_error(monkeypatch):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('x = "\\x4";\n'.encode(), "bad.rasp:1:5: invalid string literal"),
+        (b'x = "\\x4";\n', "bad.rasp:1:5: invalid string literal"),
         ('x = "caf\xe9";\n'.encode("latin-1"), "bad.rasp: the file is not UTF-8 text"),
         (b"for i in range(10000000) { x = i; }\n", "bad.rasp:1:10: range() of 10000000"),
     ],

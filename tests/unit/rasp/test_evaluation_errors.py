@@ -19,9 +19,9 @@ def _raise(message: str = "boom"):
     return f
 
 
-def test_input_must_be_a_list_or_tuple():
-    with pytest.raises(RASPTypeError, match=r"evaluate Map 'map_\d+'.*list or a tuple.*str 'abc'"):
-        rasp.evaluate(rasp.Map(abs, rasp.tokens), "abc")
+def test_input_must_be_a_sequence():
+    with pytest.raises(RASPTypeError, match=r"evaluate Map .map_\d+.*list, a tuple or a str.*set"):
+        rasp.evaluate(rasp.Map(abs, rasp.tokens), {1, 2})
     with pytest.raises(RASPTypeError, match="generator"):
         rasp.tokens(x for x in [1])
 
@@ -133,7 +133,7 @@ def test_errors_inside_a_causal_evaluation():
     expr = rasp.Map(_raise(), rasp.tokens)
     with pytest.raises(EvaluationError, match=expr.label):
         causal_eval.evaluate(expr, [1])
-    with pytest.raises(RASPTypeError, match="list or a tuple"):
+    with pytest.raises(RASPTypeError, match="a list, a tuple or a str"):
         causal_eval.evaluate(expr, {1})
 
 

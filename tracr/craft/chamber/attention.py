@@ -158,3 +158,17 @@ def width_head(
         VectorSpaceWithBasis((bos,)), VectorSpaceWithBasis((scratch,)), {(bos, scratch): 1.0}
     )
     return AttentionHead(form, ov, causal=causal, label=label)
+
+
+def direction_table(
+    query_space: VectorSpaceWithBasis,
+    key_space: VectorSpaceWithBasis,
+    attn_fn: Callable[[BasisDirection, BasisDirection], float],
+) -> np.ndarray:
+    """``table[i, j] = attn_fn(query_space[i], key_space[j])``: the reference's predicate on
+    directions, **query first** (``selection_table`` takes values, key first)."""
+    table = np.zeros((query_space.num_dims, key_space.num_dims))
+    for i, q_dir in enumerate(query_space.basis):
+        for j, k_dir in enumerate(key_space.basis):
+            table[i, j] = float(attn_fn(q_dir, k_dir))
+    return table

@@ -14,8 +14,8 @@ from collections.abc import Callable, Hashable, Sequence
 from tracr.craft.bases import (
     BasisDirection,
     VectorSpaceWithBasis,
+    ensure_dims,
     join_vector_spaces,
-    value_sort_key,
 )
 from tracr.craft.transformers import MLP
 from tracr.craft.vectorspace_fns import Linear
@@ -30,26 +30,67 @@ def _output_direction(output_space: VectorSpaceWithBasis, value: Hashable):
     raise ValueError(f"value {value!r} is not in the output space {output_space.labels}")
 
 
-def map_categorical_mlp(
+def categorical_lookup_mlp(
     input_space: VectorSpaceWithBasis,
     output_space: VectorSpaceWithBasis,
     f: Callable[[Hashable], Hashable],
     hidden_name: str,
     label: str = "",
 ) -> MLP:
-    """Categorical -> categorical lookup table; one hidden unit per output value.
+    """Categorical -> categorical lookup table on values: ``in:v`` feeds ``out:f(v)``."""
+    images = {d: _output_direction(output_space, f(d.value)) for d in input_space.basis}
+    return _lookup_mlp(input_space, output_space, images, hidden_name, label)
 
-    Hidden unit ``w`` computes ``relu(sum_{v : f(v) = w} x_v)``, which is 1 exactly when the
-    input's value maps to ``w`` (one-hot input), and feeds ``out:w``. Inputs mapping to None
-    feed nothing. Hidden width = number of distinct outputs.
+
+def map_categorical_mlp(
+    input_space: VectorSpaceWithBasis,
+    output_space: VectorSpaceWithBasis,
+    operation: Callable[[BasisDirection], BasisDirection | None],
+    hidden_name: str | None = None,
+    label: str = "",
+) -> MLP:
+    """Categorical -> categorical on directions, as in the reference: ``in:d`` feeds
+    ``operation(d)``; an image outside ``output_space`` (or None) gives zero.
+
+    Thin adapter over ``_lookup_mlp``, the table ``categorical_lookup_mlp`` uses.
     """
-    images = {d: f(d.value) for d in input_space.basis}
-    used = sorted({v for v in images.values() if v is not None}, key=value_sort_key)
-    hidden = VectorSpaceWithBasis.from_values(hidden_name, used)
-    first = {(d, BasisDirection(hidden_name, w)): 1.0 for d, w in images.items() if w is not None}
-    second = {
-        (BasisDirection(hidden_name, w), _output_direction(output_space, w)): 1.0 for w in used
-    }
+    images = {}
+    for d in input_space.basis:
+        image = operation(d)
+        images[d] = image if image is not None and image in output_space else None
+    hidden = hidden_name or _hidden_name(output_space)
+    return _lookup_mlp(input_space, output_space, images, hidden, label)
+
+
+def _hidden_name(output_space: VectorSpaceWithBasis) -> str:
+    """A default hidden name derived from the output, so MLPs writing different outputs
+    can run in parallel (``MLP.combine_in_parallel`` refuses shared hidden directions)."""
+    names = sorted({str(d.name) for d in output_space.basis})
+    return "_hidden_" + "_".join(names) + "_"
+
+
+def _lookup_mlp(
+    input_space: VectorSpaceWithBasis,
+    output_space: VectorSpaceWithBasis,
+    images: dict[BasisDirection, BasisDirection | None],
+    hidden_name: str,
+    label: str,
+) -> MLP:
+    """The lookup table ``in:d -> images[d]``; one hidden unit per output direction used.
+
+    Hidden unit ``w`` computes ``relu(sum_{d : images[d] = w} x_d)``, which is 1 exactly when
+    the input's direction maps to ``w`` (one-hot input), and feeds ``w``. Inputs mapping to
+    None feed nothing. Hidden width = number of distinct outputs.
+    """
+    used = sorted({w for w in images.values() if w is not None}, key=BasisDirection.sort_key)
+    one_name = len({w.name for w in used}) <= 1
+
+    def unit(w: BasisDirection) -> BasisDirection:
+        return BasisDirection(hidden_name, w.value if one_name else (w.name, w.value))
+
+    hidden = VectorSpaceWithBasis(tuple(unit(w) for w in used))
+    first = {(d, unit(w)): 1.0 for d, w in images.items() if w is not None}
+    second = {(unit(w), w): 1.0 for w in used}
     return MLP(
         Linear.from_entries(input_space, hidden, first),
         Linear.from_entries(hidden, output_space, second),
@@ -61,17 +102,23 @@ def map_categorical_to_numerical_mlp(
     input_space: VectorSpaceWithBasis,
     output_space: VectorSpaceWithBasis,
     f: Callable[[Hashable], float],
-    hidden_name: str,
+    hidden_name: str | None = None,
     label: str = "",
 ) -> MLP:
     """Categorical -> numerical: ``out = sum_w w * relu(sum_{v : f(v) = w} x_v)``.
+
+    The reference's arguments are ``(input_space, output_space, operation)``, ``operation``
+    taking a value (not a direction), as here; its single hidden neuron clipped negative
+    outputs to 0, this construction does not.
 
     One hidden unit per distinct non-zero output ``w`` fires exactly when the input's value
     maps to ``w`` (one-hot input), and the second layer weights it by ``w``. Negative and
     positive outputs alike are exact, since the sign lives in the second layer, never inside
     a ReLU. Values mapping to 0 need no unit: a boolean indicator costs one hidden unit.
     """
+    ensure_dims(output_space, 1, "output_space")
     (out_dir,) = output_space.basis
+    hidden_name = hidden_name or _hidden_name(output_space)
     images = {d: float(f(d.value)) for d in input_space.basis}
     used = sorted({w for w in images.values() if w != 0.0})
     hidden = VectorSpaceWithBasis.from_values(hidden_name, used)
@@ -92,6 +139,7 @@ def product_mlp(
     hidden_name: str,
     numerical_output: bool = False,
     label: str = "",
+    on_directions: bool = False,
 ) -> MLP:
     """m categorical inputs -> anything: one hidden unit per combination of values.
 
@@ -99,7 +147,9 @@ def product_mlp(
     input holds its value, else 0 (each input is one-hot or all zero, so the sum reaches m
     only then). The second layer writes ``out:f(i_1, ..., i_m)`` (categorical) or
     ``f(...) * out`` (numerical). A None or BOS input (all zero) gives zero out.
-    Hidden width = the product of the inputs' value counts.
+    Hidden width = the product of the inputs' value counts. ``on_directions``: ``f`` takes
+    the input directions and returns an output direction (one outside ``output_space``, or
+    None, writes nothing), as the reference's operation does.
     """
     m = len(part_spaces)
     combos = list(itertools.product(*(space.basis for space in part_spaces)))
@@ -110,18 +160,45 @@ def product_mlp(
     first: dict = {}
     second: dict = {}
     for combo in combos:
-        values = tuple(d.value for d in combo)
-        h = BasisDirection(hidden_name, values)
+        h = BasisDirection(hidden_name, tuple(d.value for d in combo))
         for d in combo:
             first[(d, h)] = first.get((d, h), 0.0) + 1.0
         first[(one, h)] = -(m - 1.0)
-        value = f(*values)
-        if numerical_output:
-            second[(h, output_space.basis[0])] = float(value)
-        elif value is not None:
-            second[(h, _output_direction(output_space, value))] = 1.0
+        image = _image(f, combo, output_space, numerical_output, on_directions)
+        if image is not None:
+            second[(h, image[0])] = image[1]
     return MLP(
         Linear.from_entries(in_space, hidden, first),
         Linear.from_entries(hidden, output_space, second),
         label=label,
+    )
+
+
+def _image(f, combo, output_space, numerical: bool, on_directions: bool):
+    """(output direction, coefficient) that a product unit writes, or None for nothing."""
+    if on_directions:
+        image = f(*combo)
+        return (image, 1.0) if image is not None and image in output_space else None
+    value = f(*(d.value for d in combo))
+    if numerical:
+        return output_space.basis[0], float(value)
+    return None if value is None else (_output_direction(output_space, value), 1.0)
+
+
+def sequence_map_categorical_mlp(
+    input1_space: VectorSpaceWithBasis,
+    input2_space: VectorSpaceWithBasis,
+    output_space: VectorSpaceWithBasis,
+    operation: Callable[[BasisDirection, BasisDirection], BasisDirection | None],
+    one_space: VectorSpaceWithBasis,
+    hidden_name: str | None = None,
+) -> MLP:
+    """The reference's categorical SequenceMap: ``operation(d1, d2)`` on directions.
+
+    Thin adapter over ``product_mlp`` (one hidden unit per pair of input directions).
+    """
+    ensure_dims(one_space, 1, "one_space")
+    return product_mlp(
+        [input1_space, input2_space], output_space, operation, one_space.basis[0],
+        hidden_name or _hidden_name(output_space), on_directions=True,
     )

@@ -36,9 +36,10 @@ they are active only close to their threshold.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+import dataclasses
+from collections.abc import Callable, Hashable, Iterable, Sequence
 
-from tracr.craft.bases import BasisDirection, VectorSpaceWithBasis
+from tracr.craft.bases import BasisDirection, VectorInBasis, VectorSpaceWithBasis, ensure_dims
 from tracr.craft.transformers import MLP
 from tracr.craft.vectorspace_fns import Linear
 
@@ -55,13 +56,13 @@ def _steps(values: Sequence[float], images: Sequence, exactness: float | None):
     return out
 
 
-def map_numerical_mlp(
+def discretising_mlp(
     input_space: VectorSpaceWithBasis,
     output_space: VectorSpaceWithBasis,
     f: Callable[[float], Hashable],
     input_values: Sequence[float],
     one: BasisDirection,
-    bos: BasisDirection,
+    bos: BasisDirection | None,
     hidden_name: str,
     numerical_output: bool,
     exactness: float | None = None,
@@ -69,7 +70,8 @@ def map_numerical_mlp(
 ) -> MLP:
     """Numerical -> numerical or categorical by discretisation (see the module docstring).
 
-    Hidden width = 1 + 2 * (number of neighbour pairs whose images differ).
+    Hidden width = 1 + 2 * (number of neighbour pairs whose images differ). ``bos`` None
+    (a hand-built block without a BOS direction) leaves out the BOS gate.
     """
     (x_dir,) = input_space.basis
     # f sees the values the evaluator gives it (an int stays an int: [5, 6][x] needs one).
@@ -78,9 +80,11 @@ def map_numerical_mlp(
         originals.setdefault(float(v), v)
     values = sorted(originals)
     images = [f(originals[v]) for v in values]
-    in_space = VectorSpaceWithBasis((x_dir, one, bos))
+    in_space = VectorSpaceWithBasis((x_dir, one) if bos is None else (x_dir, one, bos))
     base = BasisDirection(hidden_name, "base")
-    first = {(one, base): 1.0, (bos, base): -1.0}
+    first = {(one, base): 1.0}
+    if bos is not None:
+        first[(bos, base)] = -1.0
     second: dict = {}
     hidden_dirs = [base]
     if values:
@@ -103,7 +107,8 @@ def map_numerical_mlp(
             hidden_dirs.append(h)
             first[(x_dir, h)] = direction * s
             first[(one, h)] = -direction * s * t + offset
-            first[(bos, h)] = -gate
+            if bos is not None:
+                first[(bos, h)] = -gate
             sign = (1.0 if kind == "on" else -1.0) * direction
             _add_delta(second, output_space, h, images, i, sign, numerical_output)
     hidden = VectorSpaceWithBasis(tuple(hidden_dirs))
@@ -166,3 +171,137 @@ def linear_sequence_map_mlp(
         Linear.from_entries(VectorSpaceWithBasis(tuple(hidden_dirs)), output_space, second),
         label=label,
     )
+
+
+def width_mlp(
+    scratch: BasisDirection,
+    output_space: VectorSpaceWithBasis,
+    widths: Sequence[int],
+    one: BasisDirection,
+    bos: BasisDirection | None,
+    hidden_name: str,
+    numerical_output: bool,
+    exactness: float | None = None,
+    label: str = "",
+) -> MLP:
+    """SelectorWidth's MLP half: ``1 / (w + 1)`` in ``scratch`` -> ``w``, for w in ``widths``.
+
+    A discretisation of ``x -> round(1 / x) - 1`` on the known values ``1 / (w + 1)``; their
+    gaps are about ``1 / n^2``, so the steps get that sharp automatically.
+    """
+    return discretising_mlp(
+        VectorSpaceWithBasis((scratch,)), output_space, lambda x: round(1.0 / x) - 1,
+        [1.0 / (w + 1) for w in widths], one, bos, hidden_name, numerical_output, exactness,
+        label=label,
+    )
+
+
+# --- The reference's names and arguments, as thin adapters over the constructions above. ---
+
+DEFAULT_HIDDEN_NAME = "__hidden__"
+
+
+@dataclasses.dataclass
+class DiscretisingLayerMaterials:
+    """The first layer of a discretising MLP (the reference's record of it).
+
+    ``action`` maps an input direction to its image in ``hidden_space``; ``output_values``
+    are ``f`` of the known input values, in increasing order of the input.
+    """
+
+    action: Callable[[BasisDirection], VectorInBasis]
+    hidden_space: VectorSpaceWithBasis
+    output_values: list
+
+
+def discretising_layer(
+    input_value_set: Iterable[float],
+    f: Callable[[float], Hashable],
+    hidden_name: str,
+    one_direction: BasisDirection,
+    large_number: float | None = None,
+    input_direction: BasisDirection | None = None,
+) -> DiscretisingLayerMaterials:
+    """The first layer of ``discretising_mlp`` for these values, as materials (the input
+    direction is ``input_direction``, by default ``BasisDirection("x")``)."""
+    input_direction = input_direction or BasisDirection("x")
+    values = sorted(set(input_value_set))
+    images = {f(v) for v in values} - {None}
+    out = VectorSpaceWithBasis.from_values(f"{hidden_name}_out", images)  # any hashable f(x)
+    mlp = discretising_mlp(
+        VectorSpaceWithBasis((input_direction,)), out, f, values, one_direction, None,
+        hidden_name, False, large_number,
+    )
+    fst = mlp.fst
+    return DiscretisingLayerMaterials(
+        action=lambda d: fst(fst.input_space.vector_from_basis_direction(d)),
+        hidden_space=fst.output_space,
+        output_values=[f(v) for v in values],
+    )
+
+
+def _single(space: VectorSpaceWithBasis, name: str) -> BasisDirection:
+    ensure_dims(space, 1, name)
+    return space.basis[0]
+
+
+def map_numerical_mlp(
+    f: Callable[[float], float],
+    input_space: VectorSpaceWithBasis,
+    output_space: VectorSpaceWithBasis,
+    input_value_set: Iterable[float],
+    one_space: VectorSpaceWithBasis,
+    large_number: float | None = None,
+    hidden_name: str = DEFAULT_HIDDEN_NAME,
+) -> MLP:
+    """The reference's numerical -> numerical Map: ``f`` on every value of ``input_value_set``.
+
+    Thin adapter over ``discretising_mlp``. ``large_number`` (the step slope; the reference's
+    default was a fixed 100) is by default chosen from the gaps between the values; an
+    explicit one is a lower bound on every step's slope.
+    """
+    _single(input_space, "input_space")
+    _single(output_space, "output_space")
+    return discretising_mlp(
+        input_space, output_space, f, sorted(set(input_value_set)),
+        _single(one_space, "one_space"), None, hidden_name, True, large_number,
+    )  # fmt: skip
+
+
+def map_numerical_to_categorical_mlp(
+    f: Callable[[float], Hashable],
+    input_space: VectorSpaceWithBasis,
+    output_space: VectorSpaceWithBasis,
+    input_value_set: Iterable[float],
+    one_space: VectorSpaceWithBasis,
+    hidden_name: str = DEFAULT_HIDDEN_NAME,
+    large_number: float | None = None,
+) -> MLP:
+    """The reference's numerical -> categorical Map: writes the direction of ``output_space``
+    whose value is ``f(x)``. Thin adapter over ``discretising_mlp`` (see ``map_numerical_mlp``
+    for ``large_number``)."""
+    _single(input_space, "input_space")
+    return discretising_mlp(
+        input_space, output_space, f, sorted(set(input_value_set)),
+        _single(one_space, "one_space"), None, hidden_name, False, large_number,
+    )  # fmt: skip
+
+
+def linear_sequence_map_numerical_mlp(
+    input1_basis_direction: BasisDirection,
+    input2_basis_direction: BasisDirection,
+    output_basis_direction: BasisDirection,
+    input1_factor: float,
+    input2_factor: float,
+    hidden_name: str = DEFAULT_HIDDEN_NAME,
+) -> MLP:
+    """The reference's ``input1_factor * x + input2_factor * y`` on numerical directions.
+
+    Thin adapter over ``linear_sequence_map_mlp``.
+    """
+    return linear_sequence_map_mlp(
+        VectorSpaceWithBasis((input1_basis_direction,)),
+        VectorSpaceWithBasis((input2_basis_direction,)),
+        VectorSpaceWithBasis((output_basis_direction,)),
+        input1_factor, input2_factor, hidden_name,
+    )  # fmt: skip

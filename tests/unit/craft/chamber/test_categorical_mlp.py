@@ -56,7 +56,7 @@ def lookup(v):
 
 def test_map_categorical_every_value():
     out = VectorSpaceWithBasis.from_values("y", ["even", "letter", "odd", "unused"])
-    mlp = categorical_mlp.map_categorical_mlp(X, out, lookup, "y_hidden", label="y")
+    mlp = categorical_mlp.categorical_lookup_mlp(X, out, lookup, "y_hidden", label="y")
     got = run(mlp, residual(X, ROWS), out)
     want = onehots(out, [None] + [lookup(v) for v in X_VALUES] + [None])
     assert np.array_equal(got, want)  # exact: BOS row, None row and f -> None all zero
@@ -67,7 +67,7 @@ def test_map_categorical_every_value():
 def test_map_categorical_output_value_missing_from_the_output_space():
     out = VectorSpaceWithBasis.from_values("y", ["even", "odd"])
     with pytest.raises(ValueError) as info:
-        categorical_mlp.map_categorical_mlp(X, out, lookup, "h")
+        categorical_mlp.categorical_lookup_mlp(X, out, lookup, "h")
     assert str(info.value) == "value 'letter' is not in the output space ['y:even', 'y:odd']"
 
 
@@ -81,7 +81,7 @@ def test_map_categorical_outputs_that_do_not_compare(f):
     # values that have no order among themselves.
     xs = VectorSpaceWithBasis.from_values("x", [1, 2, 3])
     out = VectorSpaceWithBasis.from_values("y", [f(v) for v in (1, 2, 3)])
-    mlp = categorical_mlp.map_categorical_mlp(xs, out, f, "h")
+    mlp = categorical_mlp.categorical_lookup_mlp(xs, out, f, "h")
     rows = [{BasisDirection("x", v): 1.0} for v in (1, 2, 3)]
     got = run(mlp, residual(xs, rows), out)
     assert np.array_equal(got, onehots(out, [None] + [f(v) for v in (1, 2, 3)]))

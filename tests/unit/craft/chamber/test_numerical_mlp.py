@@ -67,7 +67,7 @@ def table(values: list[float], seed: int, labels=None):
 
 def build(values, f, numerical: bool, out=None, exactness=None) -> MLP:
     out = NUM_OUT if numerical else out
-    return numerical_mlp.map_numerical_mlp(
+    return numerical_mlp.discretising_mlp(
         X, out, f, values, ONE, BOS, "h", numerical_output=numerical, exactness=exactness
     )
 

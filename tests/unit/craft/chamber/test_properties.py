@@ -47,7 +47,7 @@ def test_random_lookup_tables(lut, extra_outputs):
     xs = VectorSpaceWithBasis.from_values("x", lut)
     used = [v for v in lut.values() if v is not None]
     out = VectorSpaceWithBasis.from_values("y", list({v: None for v in used + extra_outputs}))
-    mlp = categorical_mlp.map_categorical_mlp(xs, out, lut.__getitem__, "h")
+    mlp = categorical_mlp.categorical_lookup_mlp(xs, out, lut.__getitem__, "h")
     rows = [{BasisDirection("x", v): 1.0} for v in lut] + [{}]
     got = mlp.apply(residual(xs, rows)).project(out).magnitudes
     want = np.zeros_like(got)
@@ -96,7 +96,7 @@ def test_random_value_sets(values, seed, numerical):
         images = [labels[i] for i in rng.integers(0, 4, len(values))]
         out = VectorSpaceWithBasis.from_values("y", labels[:3])
     lut = dict(zip(values, images, strict=True))
-    mlp = numerical_mlp.map_numerical_mlp(
+    mlp = numerical_mlp.discretising_mlp(
         VectorSpaceWithBasis((x,)), out, lut.__getitem__, values, ONE, BOS, "h", numerical
     )
     # each value, and each moved by 1/8 of its gap on either side

@@ -1,4 +1,4 @@
-"""SelectorWidth = width_head (writes 1/(w+1)) + map_numerical_mlp (1/(w+1) -> w), end to end.
+"""SelectorWidth = width_head (writes 1/(w+1)) + discretising_mlp (1/(w+1) -> w), end to end.
 
 Regression (SPEC 5): the reference's fixed MLP sharpness broke every width above 10.
 """
@@ -32,7 +32,7 @@ def selector_width(q_space, k_space, pred, n: int, numerical: bool, causal: bool
         out = VectorSpaceWithBasis((BasisDirection("w"),))
     else:
         out = VectorSpaceWithBasis.from_values("w", range(n + 1))
-    mlp = numerical_mlp.map_numerical_mlp(
+    mlp = numerical_mlp.discretising_mlp(
         VectorSpaceWithBasis((SCRATCH,)), out, width_of, [1.0 / (w + 1) for w in range(n + 1)],
         ONE, BOS, "w__hidden", numerical_output=numerical,
     )  # fmt: skip
@@ -81,7 +81,8 @@ def test_width_head_writes_one_over_w_plus_one():
     q_space = VectorSpaceWithBasis.from_values("q", range(n + 1))
     c = attention.default_coldness(n)
     head = attention.width_head(q_space, k_space, operator.lt, ONE, BOS, SCRATCH, c)
-    got = head.apply(stream(n, list(range(n)), q_space, k_space)).magnitudes[:, 0]
+    got = head.apply(stream(n, list(range(n)), q_space, k_space)).project([SCRATCH]).magnitudes
+    got = got[:, 0]
     np.testing.assert_allclose(got[1:], [1 / (w + 1) for w in range(n)], rtol=1e-12, atol=0)
     assert got[0] == pytest.approx(1.0, abs=1e-12)  # BOS attends to itself; the MLP silences it
 
@@ -124,7 +125,7 @@ def test_float32_weights_keep_the_categorical_width_decodable():
     n = 256
     values = [1.0 / (w + 1) for w in range(n + 1)]
     out = VectorSpaceWithBasis.from_values("w", range(n + 1))
-    mlp = numerical_mlp.map_numerical_mlp(
+    mlp = numerical_mlp.discretising_mlp(
         VectorSpaceWithBasis((SCRATCH,)), out, width_of, values, ONE, BOS, "h", False
     )
     space = mlp.fst.input_space  # one, bos, scratch

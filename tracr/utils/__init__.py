@@ -1,0 +1,1 @@
+"""Small helpers with the reference's module paths (``tracr.utils.errors``)."""
