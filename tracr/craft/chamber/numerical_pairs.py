@@ -14,7 +14,7 @@ with ``g_X``, ``g_Y`` the smallest gaps between neighbouring scalars (1 for a si
 Then ``w`` orders the grid ``X x Y`` lexicographically by ``(s_y, s_x)`` and two distinct
 grid points differ in ``w`` by at least ``g_X``: the map ``(x, y) -> w`` is injective on the
 grid. ``f`` becomes a function of the single number ``w`` on a known finite set, which
-``numerical_mlp.map_numerical_mlp`` computes exactly by discretisation (its module docstring
+``numerical_mlp.discretising_mlp`` computes exactly by discretisation (its module docstring
 has the maths); its first layer reads ``w`` as the linear form above, so one MLP suffices.
 Of the two orders (x first or y first) the one with the larger relative gap
 ``g / (max |w|)`` is used.
@@ -128,7 +128,7 @@ def pair_map_mlp(
         return f(v, u) if swapped else f(u, v)
 
     w_dir = BasisDirection(f"{hidden_name}__w")
-    inner = numerical_mlp.map_numerical_mlp(
+    inner = numerical_mlp.discretising_mlp(
         VectorSpaceWithBasis((w_dir,)), output_space, at, list(grid.points), one, bos,
         hidden_name, numerical_output, exactness, label=label,
     )
