@@ -5,12 +5,15 @@ One generator serves both fuzzers: ``tests/property`` drives it with hypothesis'
 here draws randomness except through the ``rng`` it is given.
 
 ``generate(rng)`` builds a ``FuzzCase``: a program over a random small vocabulary (ints,
-strings, floats, sometimes mixed), ``max_seq_len`` 1..6, from every RASP primitive: tokens,
+strings, floats, large ints, one value of each type, sometimes mixed), ``max_seq_len`` 1..6,
+from every RASP primitive: tokens,
 indices, length, Map (categorical and numerical, negative outputs, functions that return None
 or raise on some inputs, ``simplify=False``), SequenceMap, LinearSequenceMap, Full,
 ConstantSOp, Select with every Comparison and with lambda predicates, ConstantSelector,
 And/Or/Not of any depth, Aggregate (categorical and numerical, defaults None / 0 / other),
-SelectorWidth, names (duplicates included) and annotations. Functions are chosen to suit their
+SelectorWidth, names (duplicates included) and annotations; deep chains of Aggregates or Maps,
+composites of many leaves, and functions with large and tiny magnitudes, fractions with large
+denominators and results of mixed types (1, 1.0, True, -0.0). Functions are chosen to suit their
 input's kind most of the time and at random otherwise, so some programs must be refused and
 some raise on part of their domain.
 
@@ -90,6 +93,25 @@ def _unary(c) -> list[Fn]:
         Fn("x > 0.5", lambda x: x > 0.5, NUMS, INT),
         Fn("x * 3 == 1", lambda x: x * 3 == 1, NUMS, INT),
         Fn("round(x, 2)", lambda x: round(x, 2), NUMS, NUM),
+        # Magnitudes: large offsets with small steps, tiny values, wide output spans, and
+        # fractions with large denominators (equality on their means must be exact).
+        Fn("2**26 + x / 2**20", lambda x: 2**26 + x / 2**20, NUMS, NUM),
+        Fn("x * 1e9", lambda x: x * 1e9, NUMS, NUM),
+        Fn("1e9 + x / 10", lambda x: 1e9 + x / 10, NUMS, NUM),
+        Fn("x * 1e-9", lambda x: x * 1e-9, NUMS, NUM),
+        Fn("1e16 if x else 1.0", lambda x: 1e16 if x else 1.0, ALL, NUM),
+        Fn("x / 7", lambda x: x / 7, NUMS, NUM),
+        Fn("x / 1000003", lambda x: x / 1000003, NUMS, NUM),
+        Fn("x == 1 / 7", lambda x: x == 1 / 7, NUMS, INT),
+        Fn("x > 2**26", lambda x: x > 2**26, NUMS, INT),
+        # Mixed types: equal values of different types (1, 1.0, True; 0.0, -0.0).
+        Fn(f"1 if x == {c!r} else 1.0", lambda x: 1 if x == c else 1.0, ALL, NUM),
+        Fn("True if x else 1", lambda x: True if x else 1, ALL, INT),
+        Fn("0.0 if x else -0.0", lambda x: 0.0 if x else -0.0, ALL, NUM),
+        Fn("float(x)", lambda x: float(x), NUMS, NUM),
+        Fn("bool(x)", lambda x: bool(x), ALL, INT),
+        Fn("repr(x)", lambda x: repr(x), ALL, STR),
+        Fn("type(x).__name__", lambda x: type(x).__name__, ALL, STR),
     ]
 
 
@@ -143,13 +165,18 @@ class FuzzCase:
 
 def _vocab(rng: random.Random) -> tuple[frozenset, str]:
     size = rng.randint(1, 4)
-    style = rng.choices(["int", "str", "float", "mixed"], weights=[6, 3, 1, 1])[0]
+    style = rng.choices(["int", "str", "float", "mixed", "big", "typed"],
+                        weights=[6, 3, 1, 1, 1, 1])[0]
     if style == "int":
         return frozenset(rng.sample(range(-2, 7), size)), INT
     if style == "str":
         return frozenset(rng.sample("abcde", size)), STR
     if style == "float":
         return frozenset(rng.sample([0.5, 1.5, -1.0, 2.25, 3.0], size)), NUM
+    if style == "big":
+        return frozenset(rng.sample([10**6, 10**9 + 1, -(10**12), 2**53 + 1, 3], size)), INT
+    if style == "typed":  # one of each type, never two equal values
+        return frozenset(rng.sample([True, 2, 2.5, -0.0, "1", (1, 2)], max(size, 2))), ANY
     return frozenset(rng.sample([0, 1, 2, "a", "b"], max(size, 2))), ANY
 
 
@@ -346,6 +373,34 @@ class _Builder:
                                    True)
         return self.emit(expr, text, INT)
 
+    def add_chain(self) -> _Var:
+        """A deep chain: many Aggregates (or Maps) one after the other."""
+        src = self.pick_sop(numerical=False)
+        sel = rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.EQ)
+        depth = self.rng.randint(5, 40)
+        expr = src.expr
+        if self.chance(0.5):
+            for _ in range(depth):
+                expr = rasp.Aggregate(sel, expr)
+            text = f"chain of {depth} Aggregate(Select(indices, indices, EQ), ·) of {src.name}"
+        else:
+            for i in range(depth):
+                expr = rasp.Map(lambda x, i=i: x, expr, simplify=False)
+            text = f"chain of {depth} Map(x, ·, simplify=False) of {src.name}"
+        return self.emit(expr, text, src.kind)
+
+    def add_many_leaves(self) -> _Var:
+        """A composite selector with many leaves, combined with And, Or and Not."""
+        sel = self.pick_selector().expr
+        parts = [sel.name]
+        for _ in range(self.rng.randint(4, 16)):
+            leaf = self.add_select().expr
+            op = self.rng.choice(["and", "and", "or", "not_and"])
+            sel = {"and": lambda a, b: a & b, "or": lambda a, b: a | b,
+                   "not_and": lambda a, b: a & ~b}[op](sel, leaf)
+            parts.append(f"{op} {leaf.name}")
+        return self.emit(sel, f"composite({', '.join(parts)})", None)
+
     def add_primitive(self) -> _Var:
         which = self.rng.choice(["length", "tokens", "indices"])
         expr = {"length": rasp.length, "tokens": rasp.tokens, "indices": rasp.indices}[which]
@@ -366,6 +421,8 @@ OPERATIONS = {
     "aggregate": (_Builder.add_aggregate, 6),
     "selector_width": (_Builder.add_selector_width, 3),
     "primitive": (_Builder.add_primitive, 1),
+    "chain": (_Builder.add_chain, 1),
+    "many_leaves": (_Builder.add_many_leaves, 1),
 }
 
 

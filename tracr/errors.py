@@ -58,6 +58,10 @@ class ModelFormatError(TracrError, ValueError):
     """A saved model file is corrupted or of an unsupported format version."""
 
 
+class BackendError(TracrError, ValueError):
+    """A backend cannot build the model as asked (not a model, an unusable dtype or device)."""
+
+
 class MissingDependencyError(TracrError, ImportError):
     """An optional extra is needed for this feature and is not installed."""
 
@@ -72,3 +76,11 @@ class MissingDependencyError(TracrError, ImportError):
 
 class FrontendError(TracrError, SyntaxError):
     """RASP source text could not be parsed or resolved (carries file, line and column)."""
+
+
+class DumpError(TracrError, ValueError):
+    """A program cannot be written as RASP source text (``tracr.frontend.dumps``)."""
+
+
+class DatasetError(TracrError, ValueError):
+    """A dataset directory or generation setting is unusable (``tracr.datasets``)."""

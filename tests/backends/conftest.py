@@ -157,7 +157,7 @@ def assert_trace_close(trace: dict, ref, atol: float = 1e-5) -> None:
         finite = np.isfinite(want)
         np.testing.assert_array_equal(np.isfinite(got), finite, err_msg=f"logit mask {i}")
         np.testing.assert_allclose(got[finite], want[finite], atol=atol, rtol=1e-6)
-    np.testing.assert_allclose(trace["unembedded"], ref.unembedded, atol=atol)
+    np.testing.assert_allclose(trace["logits"], ref.logits, atol=atol)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ def test_every_sublayer_matches_numpy_in_x64(any_model, make_batch, check_trace,
     ref = any_model.apply_batch(batch)
     with jax.enable_x64(True):
         got = to_haiku(any_model).apply_batch(batch)
-    assert got.unembedded.dtype == np.float64
+    assert got.logits.dtype == np.float64
     check_trace(vars(got), ref)
     check_decoded(got.decoded, ref.decoded)
 
@@ -26,8 +26,8 @@ def test_float32_default(make_model, make_batch):
     model = make_model(n_layers=3, seed=6)
     batch = make_batch(model, 9, seed=1)
     got = to_haiku(model).apply_batch(batch)
-    assert got.unembedded.dtype == np.float32
-    np.testing.assert_allclose(got.unembedded, model.apply_batch(batch).unembedded, atol=1e-4)
+    assert got.logits.dtype == np.float32
+    np.testing.assert_allclose(got.logits, model.apply_batch(batch).logits, atol=1e-4)
 
 
 def test_params_have_the_reference_names(make_model):
@@ -47,9 +47,9 @@ def test_forward_is_batched_and_jitted(make_model, make_batch):
     ids = np.asarray([model.input_encoder.encode(tokens)] * 4)
     trace = hmodel.forward(hmodel.params, ids, ids != 5)  # 5: the PAD id
     assert isinstance(trace, HaikuTrace)
-    assert trace.unembedded.shape == (4, 6, 3) and len(trace.residuals) == 4
+    assert trace.logits.shape == (4, 6, 3) and len(trace.residuals) == 4
     ref = model.apply(tokens)
-    np.testing.assert_allclose(np.asarray(trace.unembedded[0]), ref.unembedded[0], atol=1e-4)
+    np.testing.assert_allclose(np.asarray(trace.logits[0]), ref.logits[0], atol=1e-4)
     assert hmodel.apply(tokens).decoded == ref.decoded
 
 

@@ -38,7 +38,7 @@ def test_round_trip_is_bit_exact(any_model, make_batch, tmp_path):
     _assert_same_model(any_model, loaded)
     batch = make_batch(any_model, 5)
     want, got = any_model.apply_batch(batch), loaded.apply_batch(batch)
-    assert got.unembedded.tobytes() == want.unembedded.tobytes()
+    assert got.logits.tobytes() == want.logits.tobytes()
     assert got.decoded == want.decoded
 
 
@@ -88,8 +88,10 @@ def test_safetensors_package_reads_our_files_and_we_read_its(make_model, tmp_pat
 
 
 def _corrupt(blob: bytes, meta_update: dict) -> bytes:
+    """Change metadata and sign it again: what a hand-edited file looks like."""
     tensors, meta = fmt.loads(blob)
-    return fmt.dumps(tensors, {**meta, **meta_update})
+    meta = {**meta, **meta_update}
+    return fmt.dumps(tensors, {**meta, "checksum": st._checksum(tensors, meta)})
 
 
 @pytest.mark.parametrize(
@@ -102,15 +104,15 @@ def _corrupt(blob: bytes, meta_update: dict) -> bytes:
         (lambda b: b[:8] + b"x" + b[9:], "not valid JSON"),
         (lambda b: struct.pack("<Q", 2**40) + b[8:], "truncated or not a safetensors file"),
         (lambda b: b[:-3] + bytes([b[-3] ^ 1]) + b[-2:], "do not match their checksum"),
-        (lambda b: _corrupt(b, {"format_version": "2"}), "format version 2 .* upgrade tracr"),
+        (lambda b: _corrupt(b, {"format_version": "3"}), "format version 3 .* upgrade tracr"),
         (lambda b: _corrupt(b, {"format_version": "x"}), "invalid format_version"),
         (lambda b: _corrupt(b, {"format": "other"}), "not a tracr model file"),
         (lambda b: _corrupt(b, {"attention_scale": "none"}), "assume the attention scale"),
-        (lambda b: _corrupt(b, {"config": "{"}), "malformed model metadata"),
+        (lambda b: _corrupt(b, {"config": "{"}), "not valid JSON"),
         (lambda b: _corrupt(b, {"residual_labels": "[]"}), "0 residual labels"),
         (
             lambda b: _corrupt(b, {"input_encoder": '{"encoding_map": [[["?", 1], 0]]}'}),
-            "malformed value",
+            "ids .* must be 0",
         ),  # fmt: skip
     ],
     ids=lambda x: x if isinstance(x, str) else "",
@@ -127,7 +129,7 @@ def test_missing_weight_is_named(make_model):
     model = make_model(n_layers=2)
     tensors, meta = fmt.loads(st.to_bytes(model))
     del tensors["transformer/layer_1/mlp/linear_1/b"]
-    meta["checksum"] = st._checksum(tensors)
+    meta["checksum"] = st._checksum(tensors, meta)
     with pytest.raises(ModelFormatError, match="missing transformer/layer_1/mlp/linear_1/b"):
         st.from_bytes(fmt.dumps(tensors, meta))
 
@@ -137,3 +139,93 @@ def test_model_format_error_is_a_value_error(tmp_path):
     path.write_bytes(b"")
     with pytest.raises(ValueError, match="too short"):
         st.load(path)
+
+
+def _unsigned(blob: bytes, meta_update: dict) -> bytes:
+    tensors, meta = fmt.loads(blob)
+    return fmt.dumps(tensors, {**meta, **meta_update})
+
+
+def _edit_json(key: str, edit) -> callable:
+    def mangle(blob: bytes) -> bytes:
+        _, meta = fmt.loads(blob)
+        data = json.loads(meta[key])
+        edit(data)
+        return _corrupt(blob, {key: json.dumps(data)})
+
+    return mangle
+
+
+def _set(path: tuple, value):
+    def edit(data):
+        for k in path[:-1]:
+            data = data[k]
+        data[path[-1]] = value
+
+    return edit
+
+
+def _bit_flips_in_metadata(blob: bytes) -> list[bytes]:
+    """Copies of ``blob`` with one bit flipped in a metadata value (not the checksum)."""
+    (n,) = struct.unpack("<Q", blob[:8])
+    header = blob[8 : 8 + n]
+    start = header.index(b'"__metadata__"')
+    out = []
+    for key in (b"causal", b'"bool"', b"encoding_map", b"values", b"residual_labels"):
+        at = header.find(key, start)
+        if at >= 0:
+            i = 8 + at + len(key) + 3
+            out.append(blob[:i] + bytes([blob[i] ^ 1]) + blob[i + 1 :])
+    return out
+
+
+def test_a_bit_flip_in_the_metadata_is_caught_by_the_checksum(make_model, tmp_path):
+    blob = st.to_bytes(make_model(n_layers=2))
+    flips = _bit_flips_in_metadata(blob)
+    assert flips
+    for bad in flips:
+        with pytest.raises(ModelFormatError):
+            st.from_bytes(bad)
+    for update in ({"program": "x"}, {"config": "{}"}, {"layout": "{}"}):
+        with pytest.raises(ModelFormatError, match="checksum"):
+            st.from_bytes(_unsigned(blob, update))
+
+
+@pytest.mark.parametrize(
+    ("mangle", "message"),
+    [
+        (_edit_json("config", _set(("num_layers",), 10**9)), "num_layers 1000000000"),
+        (_edit_json("config", _set(("num_layers",), 1)), "num_layers 1"),
+        (_edit_json("config", _set(("num_layers",), "2")), "'num_layers' must be"),
+        (_edit_json("config", _set(("d_model",), -1)), "'d_model' must be"),
+        (_edit_json("config", _set(("causal",), "no")), "'causal' must be"),
+        (_edit_json("config", _set(("activation",), "gelu")), "activation"),
+        (_edit_json("config", _set(("max_seq_len",), True)), "'max_seq_len' must be"),
+        (_edit_json("input_encoder", _set(("max_seq_len",), 99)), "max_seq_len 99 differs"),
+        (_edit_json("input_encoder", _set(("encoding_map", 0, 1), 999)), "ids .* must be 0"),
+        (_edit_json("input_encoder", _set(("encoding_map", 0, 1), 1)), "ids .* must be 0"),
+        (_edit_json("input_encoder", _set(("encoding_map", 0, 1), "0")), r"\[token, id\]"),
+        (_edit_json("input_encoder", _set(("encoding_map",), {})), "encoding_map"),
+        (_edit_json("input_encoder", _set(("bos_token",), ["bool", "false"])), "malformed"),
+        (_edit_json("output_encoder", _set(("kind",), "other")), "'kind' is"),
+        (_edit_json("output_encoder", _set(("values",), None)), "'values' list"),
+        (lambda b: _corrupt(b, {"residual_labels": '[1, 2]'}), "list of strings"),
+        (lambda b: _corrupt(b, {"config": "[" * 100_000 + "]" * 100_000}), "not valid JSON"),
+        (lambda b: _corrupt(b, {"layout": "[" * 100_000 + "]" * 100_000}), "not valid JSON"),
+        (lambda b: _corrupt(b, {"format_version": "²"}), "invalid format_version"),
+        (lambda b: _corrupt(b, {"format_version": "1"}), "compile the program again"),
+        (lambda b: _corrupt(b, {"format_version": "9" * 5000}), "invalid format_version"),
+    ],
+    ids=lambda x: x if isinstance(x, str) else "",
+)
+def test_every_metadata_field_is_checked(make_model, mangle, message):
+    blob = st.to_bytes(make_model(n_layers=2))
+    with pytest.raises(ModelFormatError, match=message):
+        st.from_bytes(mangle(blob))
+
+
+def test_deeply_nested_header_json_is_a_format_error():
+    text = b"[" * 200_000 + b"]" * 200_000
+    text += b" " * (-len(text) % 8)
+    with pytest.raises(ModelFormatError, match="not valid JSON"):
+        fmt.loads(struct.pack("<Q", len(text)) + text)

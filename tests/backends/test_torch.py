@@ -35,7 +35,6 @@ def test_raw_forward_with_padding_matches(any_model, make_batch, check_trace):
     with torch.no_grad():
         trace = tmodel(torch.as_tensor(ids))  # key mask derived from the PAD id
     check_trace(_trace_numpy(trace), ref)
-    torch.testing.assert_close(trace.logits, trace.unembedded)
 
 
 def test_padding_does_not_change_real_positions(make_model, check_trace):
@@ -44,7 +43,7 @@ def test_padding_does_not_change_real_positions(make_model, check_trace):
     short = ["BOS", 1, "a", 2]
     alone = tmodel.apply(short)
     padded = tmodel.apply(short + ["PAD"] * 3)
-    np.testing.assert_allclose(padded.unembedded[:, :4], alone.unembedded, atol=1e-12)
+    np.testing.assert_allclose(padded.logits[:, :4], alone.logits, atol=1e-12)
     assert padded.decoded == alone.decoded + ["PAD"] * 3
 
 
@@ -53,8 +52,8 @@ def test_float32_decodes_like_numpy(make_model, make_batch):
     batch = make_batch(model, 16, seed=2)
     ref = model.apply_batch(batch)
     got = to_torch(model).apply_batch(batch)
-    assert got.unembedded.dtype == np.float32
-    np.testing.assert_allclose(got.unembedded, ref.unembedded, atol=1e-4)
+    assert got.logits.dtype == np.float32
+    np.testing.assert_allclose(got.logits, ref.logits, atol=1e-4)
 
 
 def test_module_is_plain_torch(make_model):
@@ -129,3 +128,35 @@ def test_runs_on_cuda(make_model, make_batch, check_trace):
     assert tmodel.causal_mask.device.type == "cuda"
     got = tmodel.apply_batch(batch)
     check_trace(vars(got), model.apply_batch(batch))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"model": None}, "needs a CompiledModel .* got NoneType"),
+        ({"model": "reverse.safetensors"}, "got str"),
+        ({"dtype": torch.int64}, "floating-point dtype"),
+        ({"dtype": "int8"}, "floating-point dtype"),
+        ({"dtype": "float77"}, "floating-point dtype"),
+        ({"dtype": 3}, "floating-point dtype"),
+        ({"device": "gpu:7"}, "not a torch device"),
+        ({"device": 3.5}, "not a torch device"),
+        ({"device": "cuda:99"}, "cannot place the model"),
+    ],
+    ids=lambda x: x if isinstance(x, str) else "",
+)
+def test_bad_arguments_raise_backend_error(kwargs, message):
+    from tracr.compiler import compiling, lib
+    from tracr.errors import BackendError
+
+    kwargs = {"model": compiling.compile_rasp_to_model(lib.make_length(), {1, 2}, 3), **kwargs}
+    model = kwargs.pop("model")
+    with pytest.raises(BackendError, match=message):
+        to_torch(model, **kwargs)
+
+
+def test_dtype_by_name_works():
+    from tracr.compiler import compiling, lib
+
+    model = compiling.compile_rasp_to_model(lib.make_length(), {1, 2}, 3)
+    assert to_torch(model, dtype="float64").apply(["compiler_bos", 1, 2]).decoded[1:] == [2, 2]

@@ -46,7 +46,7 @@ def test_every_hook_matches_numpy(any_model, make_batch, explicit_mask):
     kwargs = {"attention_mask": key_mask(any_model, ids)} if explicit_mask else {}
     logits, cache = tl_model.run_with_cache(ids, **kwargs)
     _check_cache(any_model, cache, ref)
-    np.testing.assert_allclose(logits.detach().numpy(), ref.unembedded, atol=1e-5)
+    np.testing.assert_allclose(logits.detach().numpy(), ref.logits, atol=1e-5)
 
 
 def test_attention_scores_are_the_numpy_logits(make_model, make_batch):
@@ -95,7 +95,7 @@ def test_model_without_heads_or_mlp(make_model, make_batch):
     batch = make_batch(model, 3)
     ref = model.apply_batch(batch)
     logits = to_transformer_lens(model, dtype=torch.float64)(_ids(model, batch))
-    np.testing.assert_allclose(logits.detach().numpy(), ref.unembedded, atol=1e-10)
+    np.testing.assert_allclose(logits.detach().numpy(), ref.logits, atol=1e-10)
 
 
 @pytest.mark.parametrize(

@@ -37,7 +37,7 @@ def reverse_model(tmp_path_factory) -> str:
 # --- help and usage ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", ["compile", "run", "verify", "show", "report"])
+@pytest.mark.parametrize("command", ["compile", "run", "verify", "show", "report", "list"])
 def test_every_subcommand_has_help_with_examples(capsys, command):
     assert main([command, "--help"]) == 0
     out = capsys.readouterr().out
@@ -217,7 +217,7 @@ def test_run_reads_inputs_from_a_file_one_per_line(capsys, tmp_path, reverse_mod
     inputs = tmp_path / "in.txt"
     inputs.write_text("1 2 3\n\n3 3\n1 2 3 1 2\n")
     assert main(["run", reverse_model, "--input-file", str(inputs)]) == 0
-    assert capsys.readouterr().out == "3 2 1\n3 3\n2 1 3 2 1\n"
+    assert capsys.readouterr().out == "3 2 1\n\n3 3\n2 1 3 2 1\n"  # line i is input i
 
 
 def test_run_reads_stdin_with_dash(capsys, monkeypatch, reverse_model):
@@ -228,7 +228,7 @@ def test_run_reads_stdin_with_dash(capsys, monkeypatch, reverse_model):
 
 def test_run_prints_numerical_outputs_compactly(capsys):
     assert main(["run", "lib:frac_prevs", "0", "1", "1"]) == 0
-    assert capsys.readouterr().out == "1 0.5 0.333333\n"
+    assert capsys.readouterr().out == "1 0.5 0.33333\n"  # the 5 decimals 1e-5 guarantees
 
 
 def test_run_spells_tokens_as_the_vocabulary_does(capsys, tmp_path):

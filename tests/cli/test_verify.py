@@ -149,3 +149,14 @@ def test_progress_draws_only_on_a_terminal_unless_forced():
     list(bar.wrap(range(4)))
     bar.close()
     assert tty.getvalue().split("\r")[-1].startswith("x [" + "#" * 30 + "] 4/4 100% ")
+
+
+def test_nothing_in_the_domain_fails_and_says_so(capsys, tmp_path, monkeypatch):
+    (tmp_path / "always_raises.py").write_text(
+        "from tracr.rasp import rasp\n"
+        "program = rasp.Map(lambda x: {}[x], rasp.tokens)\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    out, _ = verify(capsys, ["always_raises.py:program", "--vocab", "1,2", "--max-seq-len",
+                             "2"], status=1)
+    assert "NOTHING CHECKED: all 6 inputs were outside the program's domain" in out

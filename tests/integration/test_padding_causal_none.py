@@ -53,8 +53,8 @@ def test_aggregate_default_none_decodes_as_none_exactly_where_the_evaluator_says
 def test_none_position_holds_zero_in_the_sops_subspace():
     model = compiling.compile_rasp_to_model(SHIFT, VOCAB, 4)
     out = model.apply([BOS, 2, 1, 0])
-    assert np.allclose(out.unembedded[0, 1], 0.0, atol=1e-6)  # [B, T, n_out] at the None
-    assert out.unembedded[0, 2].max() > 0.99
+    assert np.allclose(out.logits[0, 1], 0.0, atol=1e-6)  # [B, T, n_out] at the None
+    assert out.logits[0, 2].max() > 0.99
 
 
 @pytest.mark.parametrize(

@@ -102,7 +102,7 @@ def test_frac_prevs_above_half_is_exact_on_every_input():
 def test_numerical_mean_of_bools_holds_every_fraction():
     frac = lib.make_frac_prevs(rasp.tokens == 1)
     graph = rasp_to_graph.trace(frac)
-    info = basis_inference.infer_bases(graph, frozenset({1, 2}), 6, causal=False).info
+    info = basis_inference.infer_value_sets(graph, frozenset({1, 2}), 6, causal=False).info
     fractions = {k / m for m in range(1, 7) for k in range(m + 1)}
     assert fractions <= info[frac.label].values
 
@@ -222,7 +222,8 @@ def test_a_ragged_batch_runs_at_once_and_the_unembedding_is_explicit():
     assert model.output_encoder.values == tuple(widths)
     assert model.unembedding.shape == (model.model_config.d_model, len(widths))
     logits = out.residuals[-1] @ model.unembedding  # [B, T, n_out]
-    assert np.allclose(logits, out.unembedded)
+    assert np.allclose(logits, out.logits)
+    np.testing.assert_array_equal(out.unembedded, logits.argmax(-1))  # ids, as the reference
 
 
 # Row: every Map / SequenceMap costs a whole layer; reverse takes 4 layers where 3 do.

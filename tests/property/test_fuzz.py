@@ -63,3 +63,12 @@ def test_generator_uses_every_primitive():
 def test_generator_makes_programs_that_compile_and_programs_that_are_refused():
     outcomes = collections.Counter(check(case, budget=5).kind for case in _programs(60))
     assert outcomes["exact"] >= 20 and outcomes["refused"] >= 3, outcomes
+
+
+def test_generator_reaches_the_value_shapes_of_issue_13():
+    # Large and tiny magnitudes, large denominators, mixed types, deep chains, many leaves.
+    sources = [case.source for case in _programs(600)]
+    wanted = ["2**26 + x / 2**20", "x * 1e-9", "1e16 if x else 1.0", "x / 1000003",
+              "True if x else 1", "0.0 if x else -0.0", "chain of", "composite("]
+    missing = [w for w in wanted if not any(w in s for s in sources)]
+    assert not missing, f"the generator never produced {missing}"

@@ -58,3 +58,39 @@ def cases() -> dict[str, Case]:
 def case(request, cases) -> Case:
     """Each of the programs above in turn."""
     return cases[request.param]
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless Chromium driven by Playwright (the system's Chromium, not a download).
+
+    CI (``.ci/run``) installs Chromium and sets TRACR_CI=1, so there a missing
+    browser fails; elsewhere the browser tests are skipped with the reason.
+    """
+    required = os.environ.get("TRACR_CI") == "1"
+    if not os.path.exists(CHROMIUM) and not required:
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page that fails the test on any script error or network request."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    pg = context.new_page()
+    problems: list[str] = []
+    pg.on("pageerror", lambda e: problems.append(f"script error: {e}"))
+    pg.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    pg.on("request", lambda r: None if r.url.startswith(("file:", "about:", "data:"))
+          else problems.append(f"network request: {r.url}"))
+    yield pg
+    context.close()
+    assert problems == []

@@ -28,21 +28,18 @@ def encode_batch(model: CompiledModel, batch: Sequence[Sequence], pad: bool) -> 
     return batching.encode_batch(model.input_encoder, batch, pad)
 
 
-def decode_row(model: CompiledModel, unembedded, tokens: list, length: int) -> list:
-    """One sequence's decoded output, as ``CompiledModel.apply_batch`` decodes it."""
-    return batching.decode_row(
-        model.input_encoder, model.output_encoder, unembedded, tokens, length
-    )
+def decode_row(model: CompiledModel, logits, tokens: list, length: int) -> list:
+    """One sequence's decoded output from its logits [T, n_out], as ``apply_batch`` does."""
+    return batching.decode_row(model.input_encoder, model.output_encoder, logits, tokens, length)
 
 
 def model_output(model: CompiledModel, enc: EncodedBatch, trace: dict) -> ModelOutput:
     """Build the numpy model's ``ModelOutput`` from a backend's trace (numpy arrays by name)."""
-    decoded = batching.decode_batch(
-        model.input_encoder, model.output_encoder, trace["unembedded"], enc
-    )
+    decoded = batching.decode_batch(model.input_encoder, model.output_encoder, trace["logits"], enc)
     return ModelOutput(
         decoded=decoded,
-        unembedded=trace["unembedded"],
+        unembedded=model.output_encoder.unembed(trace["logits"]),
+        logits=trace["logits"],
         residuals=list(trace["residuals"]),
         layer_outputs=list(trace["layer_outputs"]),
         attn_logits=list(trace["attn_logits"]),
@@ -60,5 +57,5 @@ TRACE_FIELDS = (
     "attn_logits",
     "attn_patterns",
     "transformer_output",
-    "unembedded",
+    "logits",
 )

@@ -28,12 +28,7 @@ class TorchTrace:
     attn_logits: list[torch.Tensor]  # n_layers of [B, H, T, T], masked entries at -inf
     attn_patterns: list[torch.Tensor]  # n_layers of [B, H, T, T]
     transformer_output: torch.Tensor  # [B, T, D]
-    unembedded: torch.Tensor  # [B, T, n_out]
-
-    @property
-    def logits(self) -> torch.Tensor:
-        """The unembedded output (tracr applies no softmax): [B, T, n_out]."""
-        return self.unembedded
+    logits: torch.Tensor  # [B, T, n_out]: the residual read through the unembedding
 
 
 class Linear(nn.Linear):
@@ -137,7 +132,7 @@ class TracrTorchModel(nn.Module):
             trace.layer_outputs.append(mlp_out)
             trace.residuals.append(x)
         trace.transformer_output = x
-        trace.unembedded = x @ self.unembedding  # [B, T, n_out]
+        trace.logits = x @ self.unembedding  # [B, T, n_out]
         return trace
 
     def apply(self, tokens):

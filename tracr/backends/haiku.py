@@ -42,7 +42,7 @@ class HaikuTrace(NamedTuple):
     attn_logits: list  # n_layers of [B, H, T, T], masked entries at -inf
     attn_patterns: list  # n_layers of [B, H, T, T]
     transformer_output: Any  # [B, T, D]
-    unembedded: Any  # [B, T, n_out]
+    logits: Any  # [B, T, n_out]: the residual read through the unembedding
 
 
 @dataclasses.dataclass
@@ -75,7 +75,8 @@ class HaikuModel:
         return self.compiled.output_encoder
 
     def get_compiled_model(self) -> Any:
-        """The ``hk.Transformed`` (the reference's name for it)."""
+        """The ``hk.Transformed`` (``transformed``). The reference's ``get_compiled_model``,
+        returning the Haiku module, is the compiled model's own (``tracr.transformer``)."""
         return self.transformed
 
     def apply(self, tokens: Sequence) -> ModelOutput:
@@ -207,8 +208,8 @@ def _forward(s: _Shapes, unembedding: Any, ids: Any, key_is_real: Any) -> HaikuT
         x = x + mlp_out
         trace.layer_outputs.append(mlp_out)
         trace.residuals.append(x)
-    unembedded = x @ unembedding  # [B, T, n_out]
-    return trace._replace(transformer_output=x, unembedded=unembedded)
+    logits = x @ unembedding  # [B, T, n_out]
+    return trace._replace(transformer_output=x, logits=logits)
 
 
 def _dense(p: dict, name: str, x: Any) -> Any:
@@ -217,9 +218,6 @@ def _dense(p: dict, name: str, x: Any) -> Any:
 
 def _attention(c: ModelConfig, p: dict, prefix: str, x: Any, mask: Any) -> tuple[Any, Any, Any]:
     """Multi-head attention; returns (output [B,T,D], logits [B,H,T,T], pattern [B,H,T,T])."""
-    import jax
-    import jax.numpy as jnp
-
     b, t, _ = x.shape
     h, dk = c.num_heads, c.key_size
 
@@ -227,12 +225,25 @@ def _attention(c: ModelConfig, p: dict, prefix: str, x: Any, mask: Any) -> tuple
         y = _dense(p, f"{prefix}/{name}", x)  # [B, T, H*dk]
         return y.reshape(b, t, h, dk).transpose(0, 2, 1, 3)  # [B, H, T, dk]
 
-    q, k, v = heads("query"), heads("key"), heads("value")
+    z, logits, pattern = attend(heads("query"), heads("key"), heads("value"), mask)
+    return _dense(p, f"{prefix}/linear", z), logits, pattern  # out: [B, T, D]
+
+
+def attend(q: Any, k: Any, v: Any, mask: Any) -> tuple[Any, Any, Any]:
+    """Scaled dot-product attention of heads [B, H, T, dk] under a boolean ``mask``
+    broadcastable to [B, H, T, T]; returns (z [B, T, H*dk], logits, pattern [B, H, T, T]).
+
+    Shared with ``tracr.transformer`` (the reference-shaped Haiku modules).
+    """
+    import jax
+    import jax.numpy as jnp
+
+    b, h, t, dk = q.shape
     logits = q @ k.transpose(0, 1, 3, 2) / np.sqrt(dk)  # [B, H, T, T]
     logits = jnp.where(mask, logits, -jnp.inf)
     pattern = jax.nn.softmax(logits, axis=-1)  # [B, H, T, T]
-    z = (pattern @ v).transpose(0, 2, 1, 3).reshape(b, t, h * dk)  # [B, T, H*dk]
-    return _dense(p, f"{prefix}/linear", z), logits, pattern  # out: [B, T, D]
+    z = (pattern @ v).transpose(0, 2, 1, 3).reshape(b, t, h * v.shape[-1])  # [B, T, H*dv]
+    return z, logits, pattern
 
 
 def _mlp(p: dict, prefix: str, x: Any) -> Any:

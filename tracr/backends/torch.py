@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tracr.errors import MissingDependencyError
+from tracr.errors import BackendError, MissingDependencyError
 from tracr.model import CompiledModel
 
 if TYPE_CHECKING:
@@ -29,6 +29,25 @@ def _import_torch() -> Any:
     return torch
 
 
+def _check_target(torch: Any, model: Any, dtype: Any, device: Any) -> tuple:
+    """(dtype, device) as torch objects, or ``BackendError`` saying what is wrong."""
+    if not isinstance(model, CompiledModel):
+        raise BackendError(f"to_torch needs a CompiledModel (from compile_rasp_to_model or "
+                           f"safetensors.load), got {type(model).__name__}")
+    if isinstance(dtype, str):
+        dtype = getattr(torch, dtype, dtype)
+    if dtype is None:
+        dtype = torch.float32
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise BackendError(f"dtype must be a torch floating-point dtype (torch.float32, "
+                           f"torch.float64, ...), got {dtype!r}")
+    try:
+        device = None if device is None else torch.device(device)
+    except (RuntimeError, TypeError, ValueError) as exc:
+        raise BackendError(f"device {device!r} is not a torch device ({exc})") from None
+    return dtype, device
+
+
 def to_torch(model: CompiledModel, dtype: Any = None, device: Any = None) -> TracrTorchModel:
     """Build a ``TracrTorchModel`` holding ``model``'s weights (default dtype float32).
 
@@ -40,6 +59,7 @@ def to_torch(model: CompiledModel, dtype: Any = None, device: Any = None) -> Tra
     from tracr.backends import _common
     from tracr.backends._torch_modules import TracrTorchModel
 
+    dtype, device = _check_target(torch, model, dtype, device)
     cfg = model.model_config
     tmodel = TracrTorchModel(
         n_tokens=model.params["token_embed"]["embeddings"].shape[0],
@@ -50,7 +70,11 @@ def to_torch(model: CompiledModel, dtype: Any = None, device: Any = None) -> Tra
         d_head=cfg.key_size,
         d_mlp=cfg.mlp_hidden_size,
         n_out=model.unembedding.shape[1],
-    ).to(dtype=dtype or torch.float32, device=device)
+    )
+    try:
+        tmodel = tmodel.to(dtype=dtype, device=device)
+    except (RuntimeError, AssertionError, TypeError, ValueError) as exc:
+        raise BackendError(f"cannot place the model on device {device!r}: {exc}") from exc
     with torch.no_grad():
         for name, value in _state_dict(model).items():
             tmodel.get_parameter(name).copy_(torch.as_tensor(value))

@@ -4,6 +4,7 @@
     tracr run reverse.safetensors 1 2 3
     tracr verify examples/reverse.rasp --vocab 1,2,3 --max-seq-len 5
     tracr show reverse.safetensors
+    tracr list
 
 One module per subcommand (``cmd_*.py``); ``sources`` resolves what a SOURCE names. Every
 ``TracrError`` (a bad source with file:line:col, an unsupported program, a bad input) is
@@ -18,12 +19,21 @@ import warnings
 from collections.abc import Sequence
 
 from tracr import __version__
-from tracr.cli import cmd_compile, cmd_report, cmd_run, cmd_show, cmd_verify
+from tracr.cli import (
+    cmd_compile,
+    cmd_dataset,
+    cmd_list,
+    cmd_report,
+    cmd_run,
+    cmd_show,
+    cmd_verify,
+    sources,
+)
 from tracr.errors import FrontendError, TracrError
 
 __all__ = ["main"]
 
-COMMANDS = (cmd_compile, cmd_run, cmd_verify, cmd_show, cmd_report)
+COMMANDS = (cmd_compile, cmd_run, cmd_verify, cmd_show, cmd_report, cmd_dataset, cmd_list)
 EPILOG = """\
 examples:
   tracr compile examples/reverse.rasp --vocab 1,2,3 --max-seq-len 5   # writes reverse.safetensors
@@ -32,9 +42,12 @@ examples:
   tracr verify examples/sort.rasp --vocab 1,2,3 --max-seq-len 5
   tracr show lib:hist
   tracr report lib:sort_unique 3 1 2 -o sort.html
+  tracr dataset generate --count 1000 --out data/ --workers 2
+  tracr list                                  # the lib: programs
 
 'tracr COMMAND --help' describes each command.
-"""
+
+""" + sources.TRUST + "\n"
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
 
 from tracr.cli import sources, tables
 from tracr.cli.sources import CliError
+from tracr.errors import ModelInputError
 
 HELP = "run a model (or a program compiled on the fly) on inputs"
 EPILOG = """\
 Each input is a sequence of tokens without BOS (it is prepended). A token the model's
 vocabulary spells the same way is that token; otherwise integers are read as int and
-anything else as str. One output line per input: the decoded values, space-separated.
+anything else as str. One output line per input: the decoded values, space-separated
+(numbers to the 5 decimals the compiler guarantees). With --input-file, output line i is
+input line i (a blank line gives a blank line), and a bad input is named by its line.
 
 examples:
   tracr run examples/reverse.rasp --vocab 1,2,3 --max-seq-len 5 1 2 3
@@ -69,23 +71,32 @@ def run(args: argparse.Namespace) -> int:
         chosen = tables.select_stages(args.layer, model.model_config.num_layers)
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    inputs = [args.tokens] if args.tokens else list(_read_inputs(args.input_file))
+    lines = [("", args.tokens)] if args.tokens else _read_inputs(args.input_file)
     spell = _speller(model)
-    batch = [[spell(t) for t in xs] for xs in inputs]
+    batch = [_checked(model, where, [spell(t) for t in words]) for where, words in lines]
     for start in range(0, len(batch), BATCH):
         _run_batch(model, batch[start : start + BATCH], chosen if show else [], args.nonzero)
     return 0
 
 
-def _read_inputs(path: str) -> Iterator[list[str]]:
+def _read_inputs(path: str) -> list[tuple[str, list[str]]]:
+    """(``FILE:LINE: ``, tokens) for every line; a blank line is an empty input."""
     if path == "-":
-        lines = sys.stdin.read().splitlines()
+        name, lines = "<stdin>", sys.stdin.read().splitlines()
     else:
         with open(path, encoding="utf-8") as f:
-            lines = f.read().splitlines()
-    for line in lines:
-        if line.strip():
-            yield line.split()
+            name, lines = path, f.read().splitlines()
+    return [(f"{name}:{i}: ", line.split()) for i, line in enumerate(lines, start=1)]
+
+
+def _checked(model, where: str, tokens: list) -> list:
+    """The input, or a ``CliError`` naming its line (before any output is printed)."""
+    if tokens:
+        try:
+            model.input_encoder.check([model.input_encoder.bos_token, *tokens])
+        except ModelInputError as exc:
+            raise CliError(f"{where}{exc}") from None
+    return tokens
 
 
 def _speller(model):
@@ -96,12 +107,19 @@ def _speller(model):
 
 
 def _run_batch(model, inputs: list[list], chosen: list[int], nonzero: bool) -> None:
+    """One output line per input, in order; an empty input prints an empty line."""
     bos = model.input_encoder.bos_token
-    out = model.apply_batch([[bos, *xs] for xs in inputs])
+    real = [xs for xs in inputs if xs]
+    out = model.apply_batch([[bos, *xs] for xs in real]) if real else None
     names = tables.stages(model.model_config.num_layers)
-    for b, xs in enumerate(inputs):
+    streams = [out.input_embeddings, *out.residuals] if out else []
+    b = -1
+    for xs in inputs:
+        if not xs:
+            print()
+            continue
+        b += 1
         print(tables.format_seq(out.decoded[b][1:]))
-        streams = [out.input_embeddings, *out.residuals]
         for s in chosen:
             n = len(xs) + 1
             print(f"\n# residual stream after {names[s]}" if s else "\n# residual stream: embed")

@@ -168,6 +168,11 @@ def _print_reports(plan: Plan, reports: list) -> int:
             if report.outside_domain
             else ""
         )
+        if report.ok and report.checked == 0:
+            failed = True
+            print(f"{name}: NOTHING CHECKED: all {report.outside_domain} inputs were outside "
+                  "the program's domain (the evaluator fails on them)")
+            continue
         if report.ok:
             print(f"{name}: exact on all {report.checked} inputs{outside}")
             continue

@@ -10,12 +10,18 @@ A SOURCE is one of
   (``'mymod:make_shift(2, fill="x")'``);
 
 and, where a model is accepted, ``path/to/model.safetensors``.
+
+Trust: a Python SOURCE is imported and called, so it runs arbitrary code with the user's
+rights; a ``.rasp`` file or a model file is only read, never run (``TRUST``). The working
+directory is searched for ``module`` last, after the installed packages, so a file there
+cannot shadow one (as ``python -m`` would let it).
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import dataclasses
 import importlib
 import importlib.util
@@ -33,6 +39,13 @@ MODEL_SUFFIX = ".safetensors"
 RASP_SUFFIX = ".rasp"
 _INT = re.compile(r"[+-]?\d+")
 _COMPILE_OPTIONS = ("vocab", "max_seq_len", "causal", "bos", "pad", "name")
+
+
+TRUST = (
+    "trust: a Python SOURCE (module:attr, file.py:function) is imported and run with your "
+    "rights, so use only code you trust; a .rasp file or a .safetensors model is only read, "
+    "never run."
+)
 
 
 class CliError(TracrError, ValueError):
@@ -157,23 +170,47 @@ def _import(module_name: str) -> Any:
             raise CliError(f"no Python file at {module_name!r}")
         spec = importlib.util.spec_from_file_location(path.stem, path)
         module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        with _user_code(module_name, "running"):
+            spec.loader.exec_module(module)
         return module
-    if os.getcwd() not in sys.path:  # as `python -m` does: modules in the working directory
-        sys.path.insert(0, os.getcwd())
+    if not module_name or not all(p.isidentifier() for p in module_name.split(".")):
+        raise CliError(f"{module_name!r} is not a module name: write module:attr (e.g. "
+                       "mypkg.progs:make_program) or path/to/file.py:attr")
+    added = os.getcwd() not in sys.path
+    if added:  # last, so that nothing in the working directory shadows an installed module
+        sys.path.append(os.getcwd())
     try:
-        return importlib.import_module(module_name)
+        with _user_code(module_name, "importing"):
+            return importlib.import_module(module_name)
+    finally:
+        if added and os.getcwd() in sys.path:
+            sys.path.remove(os.getcwd())
+
+
+@contextlib.contextmanager
+def _user_code(source: str, doing: str):
+    """User code may raise anything: report it as one line naming the source, cause kept."""
+    try:
+        yield
+    except TracrError:
+        raise
     except ImportError as exc:
-        raise CliError(f"cannot import {module_name!r}: {exc}") from None
+        raise CliError(f"cannot import {source!r}: {exc}") from exc
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - any error in user code
+        raise CliError(f"{source!r}: {doing} it raised {type(exc).__name__}: {exc}") from exc
 
 
 def _call(obj: Any, call: ast.Call | None, spec: str) -> Any:
     from tracr.rasp import rasp
 
     if call is None and not isinstance(obj, rasp.RASPExpr) and callable(obj):
+        try:
+            params = inspect.signature(obj).parameters.values()
+        except (TypeError, ValueError):
+            params = []
         required = [
             p.name
-            for p in inspect.signature(obj).parameters.values()
+            for p in params
             if p.default is p.empty
             and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
         ]
@@ -182,14 +219,18 @@ def _call(obj: Any, call: ast.Call | None, spec: str) -> Any:
                 f"{spec!r} needs arguments ({', '.join(required)}); write them "
                 f"after the name, e.g. '{spec}(...)' with Python literals"
             )
-        obj = obj()
+        with _user_code(spec, "calling"):
+            obj = obj()
     elif call is not None:
         try:
             args = [ast.literal_eval(a) for a in call.args]
             kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
         except ValueError:
             raise CliError(f"{spec!r}: arguments must be Python literals") from None
-        obj = obj(*args, **kwargs)
+        if not callable(obj):
+            raise CliError(f"{spec!r}: {type(obj).__name__} is not callable; drop the (...)")
+        with _user_code(spec, "calling"):
+            obj = obj(*args, **kwargs)
     if not isinstance(obj, rasp.SOp):
         raise CliError(f"{spec!r} gives {type(obj).__name__}, not a RASP s-op")
     return obj
@@ -253,6 +294,6 @@ def new_parser(subparsers, name: str, help_text: str, epilog: str) -> argparse.A
         name,
         help=help_text,
         description=help_text.capitalize() + ".",
-        epilog=epilog,
+        epilog=f"{epilog.rstrip()}\n\n{TRUST}\n",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

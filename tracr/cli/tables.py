@@ -7,14 +7,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from tracr.model import precision
+
 ZERO = 5e-7  # residual entries below this print as '.', so the one-hot structure shows
 _STAGE = re.compile(r"(?:L|layer)?(\d+)(?:[.:/ ]?(attn|mlp))?", re.IGNORECASE)
 
 
 def format_value(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return str(value)
+    """Numbers to the decimals the compiler guarantees (``tracr.model.precision``)."""
+    return precision.format_value(value)
 
 
 def format_seq(values: Sequence) -> str:

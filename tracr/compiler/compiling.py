@@ -6,25 +6,25 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Hashable, Iterable
 
 from tracr.compiler import (
     allocation,
+    assemble,
     basis_inference,
     craft_to_model,
     graph_to_craft,
     lookahead,
     rasp_to_graph,
     selectors,
+    size_guard,
     validating,
 )
+from tracr.compiler.nodes import COMPILER_BOS, COMPILER_PAD
 from tracr.craft.bases import BasisDirection
 from tracr.errors import CompilerError, UnsupportedExprError
-from tracr.model import CompiledModel
 from tracr.rasp import rasp
-
-COMPILER_BOS = "compiler_bos"
-COMPILER_PAD = "compiler_pad"
 
 
 def compile_rasp_to_model(
@@ -35,20 +35,30 @@ def compile_rasp_to_model(
     compiler_bos: Hashable = COMPILER_BOS,
     compiler_pad: Hashable = COMPILER_PAD,
     mlp_exactness: float | None = None,
-) -> CompiledModel:
+    *,
+    max_params: int | None = size_guard.DEFAULT_MAX_PARAMS,
+) -> assemble.AssembledTransformerModel:
     """Compile ``program`` into a transformer exact on every input over ``vocab`` of length
     1..``max_seq_len`` (after a leading ``compiler_bos``), or raise naming what cannot be.
 
     ``mlp_exactness``: the discretising MLPs' step sharpness is derived from the gaps between
     known values; a number given here can only make the steps sharper, never blunter.
+
+    ``max_params``: refuse at once (``CompilerError``, naming the largest expression) when the
+    model would have more parameters than this, estimated from the value sets before any
+    weight is built; None compiles whatever the size.
     """
     vocab_set = _check_arguments(vocab, max_seq_len, causal, compiler_bos, compiler_pad,
                                  mlp_exactness)
+    if max_params is not None and (isinstance(max_params, bool)
+                                   or not isinstance(max_params, int) or max_params < 1):
+        raise CompilerError(f"max_params must be a positive integer or None, got {max_params!r}")
     graph = selectors.flatten_selectors(rasp_to_graph.trace(program))
-    agraph = basis_inference.infer_bases(graph, vocab_set, max_seq_len, causal)
-    problems = validating.static_problems(agraph)
+    agraph = basis_inference.infer_value_sets(graph, vocab_set, max_seq_len, causal)
+    problems = validating.static_problems(agraph, mlp_exactness)
     if problems:
         raise UnsupportedExprError([str(p) for p in problems])
+    size_guard.check(agraph, max_params)
     if causal:
         lookahead.warn_if_lookahead(program, vocab_set, max_seq_len)
     settings = graph_to_craft.CraftSettings(
@@ -59,7 +69,8 @@ def compile_rasp_to_model(
     )
     blocks = graph_to_craft.build_blocks(agraph, settings)
     alloc = allocation.allocate(graph, blocks)
-    return craft_to_model.assemble(agraph, blocks, alloc, compiler_bos, compiler_pad)
+    model = craft_to_model.assemble(agraph, blocks, alloc, compiler_bos, compiler_pad)
+    return assemble.AssembledTransformerModel.of(model)
 
 
 def _check_arguments(vocab, max_seq_len, causal, bos, pad, mlp_exactness) -> frozenset:
@@ -73,6 +84,12 @@ def _check_arguments(vocab, max_seq_len, causal, bos, pad, mlp_exactness) -> fro
         raise CompilerError("vocab is empty; give at least one token")
     if isinstance(max_seq_len, bool) or not isinstance(max_seq_len, int) or max_seq_len < 1:
         raise CompilerError(f"max_seq_len must be an integer >= 1, got {max_seq_len!r}")
+    for name, token in (("compiler_bos", bos), ("compiler_pad", pad)):
+        try:
+            hash(token)
+        except TypeError:
+            raise CompilerError(f"{name} must be hashable (like a token), got "
+                                f"{type(token).__name__} {token!r}") from None
     if bos in vocab_set:
         raise CompilerError(f"compiler_bos {bos!r} is also in the vocabulary; pick another")
     if pad in vocab_set:
@@ -83,6 +100,22 @@ def _check_arguments(vocab, max_seq_len, causal, bos, pad, mlp_exactness) -> fro
         raise CompilerError("vocab contains None, which RASP reserves for 'no value'")
     if not isinstance(causal, bool):
         raise CompilerError(f"causal must be True or False, got {causal!r}")
-    if mlp_exactness is not None and not mlp_exactness > 0:
-        raise CompilerError(f"mlp_exactness must be a positive number, got {mlp_exactness!r}")
+    _check_exactness(mlp_exactness)
     return vocab_set
+
+
+MAX_EXACTNESS = 1e10  # a step's slope times its input must stay far above float64 rounding
+
+
+def _check_exactness(mlp_exactness) -> None:
+    if mlp_exactness is None:
+        return
+    if isinstance(mlp_exactness, bool) or not isinstance(mlp_exactness, numbers.Real):
+        raise CompilerError(f"mlp_exactness must be a number, got "
+                            f"{type(mlp_exactness).__name__} {mlp_exactness!r}")
+    if not 0 < mlp_exactness <= MAX_EXACTNESS:  # also refuses nan
+        raise CompilerError(
+            f"mlp_exactness must be a positive number up to {MAX_EXACTNESS:g}, got "
+            f"{mlp_exactness!r}: steeper steps than that lose float64 precision (and the "
+            "default, None, is already exact)"
+        )

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from tracr.compiler.allocation import Allocation
 from tracr.compiler.graph_to_craft import NodeBlocks
-from tracr.compiler.nodes import AnnotatedGraph, Node
+from tracr.compiler.nodes import AnnotatedGraph, ExprNode
 from tracr.craft.bases import value_sort_key
 from tracr.model.layout import BlockInfo, Layout, NodeInfo
 
 _MAX_SHOWN = 12
 
 
-def describe_node(node: Node) -> str:
+def describe_node(node: ExprNode) -> str:
     """A one-line rendering of an expression, like ``aggregate(select_3, tokens)``."""
     p = node.params
     if node.kind == "select" and "predicate" in p:

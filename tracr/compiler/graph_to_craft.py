@@ -12,7 +12,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from tracr.compiler.nodes import NUMERICAL, AnnotatedGraph, Node, total_predicate
+from tracr.compiler.nodes import NUMERICAL, AnnotatedGraph, total_predicate
+from tracr.compiler.nodes import ExprNode as Node  # the compiler's node (nodes.Node is a dict)
 from tracr.craft.bases import BasisDirection, VectorSpaceWithBasis, value_sort_key
 from tracr.craft.chamber import (
     aggregate_default,

@@ -96,6 +96,28 @@ def _paper_programs(v: int, n: int) -> dict[str, tuple[Callable[[], rasp.SOp], l
     }
 
 
+# What each program computes, one line each (for ``tracr list``).
+SUMMARIES = {
+    "length": "the sequence length, at every position",
+    "reverse": "the tokens reversed",
+    "hist": "how often each position's token occurs",
+    "sort_unique": "the tokens sorted (keys must be distinct)",
+    "sort": "the tokens sorted, duplicates allowed (ties by position)",
+    "sort_freq": "the tokens ordered by descending frequency",
+    "frac_prevs": "fraction of positions <= i holding 0 (numerical)",
+    "pair_balance": "fraction of '(' minus fraction of ')' so far (numerical)",
+    "shuffle_dyck": "1 where '()' is balanced so far, else 0",
+    "shuffle_dyck2": "1 where '()' and '{}' are each balanced so far, else 0",
+    "shift_by": "the tokens shifted right by 2, None first",
+    "detect_pattern": "true at the last token of each occurrence of 'abc'",
+    "count_less_freq": "how many tokens occur at most 2 times",
+    "count": "how often the token 0 occurs",
+    "nary_sequencemap": "token + index - token, elementwise (a 3-input SequenceMap)",
+    "sort_dup": "the tokens sorted, equal keys in input order (composite selector)",
+    "most_freq_sort": "the tokens by descending frequency, ties by position",
+    "dyck1": "1 where the prefix is a balanced '()' word (Dyck-1)",
+    "dyck2": "1 where the prefix is a balanced word over '()' and '{}' (Dyck-2)",
+}
 NAMES = tuple(_programs(2, 2))
 PAPER_NAMES = tuple(_paper_programs(2, 2))
 

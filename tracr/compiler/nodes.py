@@ -1,15 +1,31 @@
 """The compiler's view of a program: a graph of nodes keyed by label.
 
 Stage results are frozen dataclasses passed from one stage to the next; nothing is mutated in
-place. A ``Node`` is one expression after rewriting: its kind, its children (by label) and the
+place. An ``ExprNode`` is one expression after rewriting: its kind, its children (by label) and the
 few parameters its construction needs. ``expr`` keeps the user's expression for messages.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Hashable
+import math
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
+
+# The reference's node vocabulary: a graph of ``extract_rasp_graph`` is a ``networkx.DiGraph``
+# whose node ids (``NodeID``) are expression labels and whose nodes are ``Node`` dicts with
+# these keys (see ``tracr.compiler.staged``). The stages here use the ``ExprNode`` dataclass.
+NodeID = str
+Node = dict[str, Any]
+ID = "ID"
+EXPR = "EXPR"
+VALUE_SET = "VALUE_SET"
+OUTPUT_BASIS = "OUTPUT_BASIS"
+MODEL_BLOCK = "MODEL_BLOCK"
+
+# The default BOS and PAD tokens (``compile_rasp_to_model``'s ``compiler_bos``/``compiler_pad``).
+COMPILER_BOS = "compiler_bos"
+COMPILER_PAD = "compiler_pad"
 
 CATEGORICAL = "categorical"
 NUMERICAL = "numerical"
@@ -24,7 +40,7 @@ SELECTOR_KINDS = frozenset(
 
 
 @dataclasses.dataclass(frozen=True)
-class Node:
+class ExprNode:
     """One expression of the program as the compiler sees it.
 
     ``params`` holds what the construction needs: ``f`` for maps, ``predicate`` for selects,
@@ -72,11 +88,11 @@ def total_predicate(pred: Callable) -> Callable[[Any, Any], bool]:
 class Graph:
     """Nodes in dependency order (children first) and the label of the program's output."""
 
-    nodes: dict[str, Node]
+    nodes: dict[str, ExprNode]
     order: tuple[str, ...]
     output: str
 
-    def __getitem__(self, label: str) -> Node:
+    def __getitem__(self, label: str) -> ExprNode:
         return self.nodes[label]
 
     def consumers(self) -> dict[str, list[str]]:
@@ -101,6 +117,40 @@ class ValueInfo:
     values: frozenset[Hashable] | None
     may_be_none: bool = False
     exact: bool = True
+    # Values equal to one in ``values`` but of another type (``1.0``/``True`` beside ``1``,
+    # ``-0.0`` beside ``0.0``): they share its direction, so nothing may tell them apart.
+    # A tuple, since a set would merge them again.
+    twins: tuple = ()
+
+    @property
+    def all_values(self) -> tuple:
+        return (*(self.values or ()), *self.twins)
+
+
+def typed_key(value: Hashable) -> tuple:
+    """A key that differs for equal values of different types (and for 0.0 and -0.0)."""
+    if isinstance(value, tuple):
+        return (tuple, tuple(typed_key(v) for v in value))
+    if isinstance(value, float):
+        return (type(value), value, math.copysign(1.0, value))
+    return (type(value), value)
+
+
+def canonical(values: Iterable[Hashable]) -> tuple[frozenset, tuple]:
+    """(one representative per class of equal values, the other members: the twins).
+
+    The representative is chosen by type name and repr, never by hash order, so the compiled
+    model does not depend on ``PYTHONHASHSEED``.
+    """
+    groups: dict[Hashable, dict[tuple, Hashable]] = {}
+    for v in values:
+        groups.setdefault(v, {})[typed_key(v)] = v
+    reps, twins = set(), []
+    for members in groups.values():
+        ordered = sorted(members.values(), key=lambda v: (type(v).__name__, repr(v)))
+        reps.add(ordered[0])
+        twins.extend(ordered[1:])
+    return frozenset(reps), tuple(sorted(twins, key=lambda v: (type(v).__name__, repr(v))))
 
 
 @dataclasses.dataclass(frozen=True)

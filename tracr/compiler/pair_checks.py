@@ -8,7 +8,8 @@ a function that does not jump within the float rounding of an inexact mean.
 
 from __future__ import annotations
 
-from tracr.compiler.nodes import NUMERICAL, AnnotatedGraph, Node
+from tracr.compiler.nodes import NUMERICAL, AnnotatedGraph
+from tracr.compiler.nodes import ExprNode as Node
 from tracr.craft.bases import value_sort_key
 from tracr.craft.chamber import numerical_pairs
 

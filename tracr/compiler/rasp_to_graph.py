@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tracr.compiler.nodes import CATEGORICAL, NUMERICAL, Graph, Node
+from tracr.compiler.nodes import CATEGORICAL, NUMERICAL, ExprNode, Graph
 from tracr.errors import RASPTypeError, UnsupportedExprError
 from tracr.rasp import rasp
 
@@ -36,8 +36,11 @@ def _label(expr) -> str:
     return expr.label
 
 
-def _node(expr, kind: str, children=(), **params) -> Node:
-    return Node(
+node_label = _label
+
+
+def _node(expr, kind: str, children=(), **params) -> ExprNode:
+    return ExprNode(
         label=_label(expr),
         name=expr.name,
         kind=kind,
@@ -48,7 +51,7 @@ def _node(expr, kind: str, children=(), **params) -> Node:
     )
 
 
-def _linear_sequence_map(e) -> Node:
+def _linear_sequence_map(e) -> ExprNode:
     return _node(
         e, "linear_sequence_map", (e.fst, e.snd), f=e.f, fst_fac=e.fst_fac, snd_fac=e.snd_fac
     )
@@ -73,7 +76,7 @@ _TRACERS: list[tuple[type, Callable]] = [
 ]
 
 
-def _trace_one(expr) -> list[Node]:
+def _trace_one(expr) -> list[ExprNode]:
     label = _label(expr)
     if label == "tokens":
         return [_node(expr, "tokens")]
@@ -89,13 +92,13 @@ def _trace_one(expr) -> list[Node]:
     )
 
 
-def _length_nodes(expr) -> list[Node]:
+def _length_nodes(expr) -> list[ExprNode]:
     """``length`` = SelectorWidth(Select(tokens, tokens, TRUE)), keeping the label."""
-    select = Node(
+    select = ExprNode(
         label="length__all", name="length__all", kind="select", children=("tokens", "tokens"),
         encoding=None, expr=expr, params={"predicate": rasp.Comparison.TRUE},
     )
-    width = Node(
+    width = ExprNode(
         label="length", name="length", kind="selector_width", children=(select.label,),
         encoding=_encoding(expr), expr=expr,
     )
@@ -118,7 +121,7 @@ def trace(program) -> Graph:
             f"the program to compile must be an SOp, got {type(program).__name__}"
             + (f" {program.label!r}" if isinstance(program, rasp.RASPExpr) else "")
         )
-    nodes: dict[str, Node] = {}
+    nodes: dict[str, ExprNode] = {}
     order: list[str] = []
     seen: set[int] = set()
     stack: list[tuple[object, bool]] = [(program, False)]
@@ -159,7 +162,7 @@ def fuse_maps(graph: Graph) -> Graph:
         child = nodes[child_label]
         if not _fusable(child, nodes, consumers, graph.output):
             continue
-        nodes[label] = Node(
+        nodes[label] = ExprNode(
             label=node.label, name=node.name, kind="sequence_map", children=child.children,
             encoding=node.encoding, expr=node.expr,
             params={"f": _compose(node.f, child.f), "fused": child.label},
@@ -169,9 +172,26 @@ def fuse_maps(graph: Graph) -> Graph:
     return Graph({lab: nodes[lab] for lab in order}, order, graph.output)
 
 
-def _fusable(child: Node, nodes: dict, consumers: dict, output: str) -> bool:
+def _fusable(child: ExprNode, nodes: dict, consumers: dict, output: str) -> bool:
     if child.kind not in ("sequence_map", "linear_sequence_map"):
         return False
     if child.label == output or len(consumers[child.label]) != 1:
         return False
     return all(nodes[c].encoding == CATEGORICAL for c in child.children)
+
+
+def extract_rasp_graph(tip):
+    """The reference's ``extract_rasp_graph`` (adapter; the work is ``trace`` above, via
+    ``tracr.compiler.staged``): an ``ExtractRaspGraphOutput(graph, sink, sources)`` whose
+    graph is a ``networkx.DiGraph`` of ``Node`` dicts keyed by label."""
+    from tracr.compiler import staged
+
+    return staged.extract_rasp_graph(tip)
+
+
+def __getattr__(name: str):
+    if name == "ExtractRaspGraphOutput":  # defined beside the adapter, which imports us
+        from tracr.compiler.staged import ExtractRaspGraphOutput
+
+        return ExtractRaspGraphOutput
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

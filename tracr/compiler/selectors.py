@@ -26,23 +26,86 @@ from collections.abc import Callable
 
 import numpy as np
 
-from tracr.compiler.nodes import CATEGORICAL, Graph, Node
+from tracr.compiler.nodes import CATEGORICAL, ExprNode, Graph
 from tracr.rasp import rasp
 
 Combo = Callable[[tuple, tuple], bool]
 
 
+def _postorder(graph: Graph, label: str) -> list[str]:
+    """The selector's nodes, children first, each once; iterative, so any depth works."""
+    out: list[str] = []
+    seen: set[str] = set()
+    stack: list[tuple[str, bool]] = [(label, False)]
+    while stack:
+        current, expanded = stack.pop()
+        if expanded:
+            out.append(current)
+            continue
+        if current in seen:
+            continue
+        seen.add(current)
+        stack.append((current, True))
+        node = graph[current]
+        if node.kind not in ("select", "constant_selector"):
+            stack.extend((c, False) for c in reversed(node.children) if c not in seen)
+    return out
+
+
 def _leaves(graph: Graph, label: str, out: list[str]) -> None:
-    node = graph[label]
-    if node.kind in ("select", "constant_selector"):
-        if label not in out:
-            out.append(label)
-        return
-    for child in node.children:
-        _leaves(graph, child, out)
+    out.extend(lab for lab in _postorder(graph, label)
+               if graph[lab].kind in ("select", "constant_selector"))
 
 
-def _leaf_parts(graph: Graph, leaf: Node) -> tuple[str, str, Callable]:
+@dataclasses.dataclass(frozen=True)
+class Formula:
+    """A composite selector as a boolean formula over its leaves, evaluated without recursion.
+
+    ``ops`` lists (label, kind, children) children first; the last op is the selector. Calling
+    it on {leaf: truth value or boolean table} combines them with numpy's logical functions.
+    """
+
+    ops: tuple[tuple[str, str, tuple[str, ...]], ...]
+
+    def __call__(self, assign: dict):
+        values = dict(assign)
+        for label, kind, children in self.ops:
+            if kind == "selector_not":
+                values[label] = np.logical_not(values[children[0]])
+            elif kind == "selector_and":
+                values[label] = np.logical_and(values[children[0]], values[children[1]])
+            elif kind == "selector_or":
+                values[label] = np.logical_or(values[children[0]], values[children[1]])
+        return values[self.ops[-1][0]]
+
+    def can_be_true(self, fixed: dict[str, bool]) -> bool:
+        """Whether some values of the leaves not in ``fixed`` make the formula True.
+
+        Each node gets the set of values it can take (a leaf outside ``fixed`` can take
+        both); a leaf used twice is treated as two free leaves, so the answer may be True
+        where it is not (conservative), never the other way. Linear in the formula's size.
+        """
+        both = frozenset({False, True})
+        can: dict[str, frozenset] = {}
+        for label, kind, children in self.ops:
+            parts = [can[c] for c in children] if kind.startswith("selector_") else []
+            if kind == "selector_not":
+                can[label] = frozenset(not v for v in parts[0])
+            elif kind == "selector_and":
+                can[label] = frozenset(a and b for a in parts[0] for b in parts[1])
+            elif kind == "selector_or":
+                can[label] = frozenset(a or b for a in parts[0] for b in parts[1])
+            else:
+                can[label] = frozenset({fixed[label]}) if label in fixed else both
+        return True in can[self.ops[-1][0]]
+
+
+def _formula(graph: Graph, label: str) -> Formula:
+    return Formula(tuple((lab, graph[lab].kind, tuple(graph[lab].children))
+                         for lab in _postorder(graph, label)))
+
+
+def _leaf_parts(graph: Graph, leaf: ExprNode) -> tuple[str, str, Callable]:
     """(key SOp, query SOp, predicate(key, query)) of one leaf."""
     if leaf.kind == "constant_selector":
         matrix = leaf.params["value"]
@@ -55,32 +118,6 @@ def _leaf_parts(graph: Graph, leaf: Node) -> tuple[str, str, Callable]:
     return keys, queries, leaf.params["predicate"]
 
 
-def _combine(graph: Graph, label: str, leaf_fns: dict[str, Callable]) -> Callable:
-    node = graph[label]
-    if node.kind in ("select", "constant_selector"):
-        return leaf_fns[label]
-    parts = [_combine(graph, c, leaf_fns) for c in node.children]
-    if node.kind == "selector_not":
-        return lambda k, q: not parts[0](k, q)
-    if node.kind == "selector_and":
-        return lambda k, q: parts[0](k, q) and parts[1](k, q)
-    return lambda k, q: parts[0](k, q) or parts[1](k, q)
-
-
-def _formula(graph: Graph, label: str) -> Callable[[dict[str, bool]], bool]:
-    """The selector as a boolean formula over its leaves' truth values."""
-    node = graph[label]
-    if node.kind in ("select", "constant_selector"):
-        return lambda assign: assign[label]
-    parts = [_formula(graph, c) for c in node.children]
-    # numpy's logical functions serve both single truth values and whole boolean tables.
-    if node.kind == "selector_not":
-        return lambda assign: np.logical_not(parts[0](assign))
-    if node.kind == "selector_and":
-        return lambda assign: np.logical_and(parts[0](assign), parts[1](assign))
-    return lambda assign: np.logical_or(parts[0](assign), parts[1](assign))
-
-
 def _none_safe(pred: Callable) -> Callable:
     """User predicates follow the evaluator's None rule: False on a None key or query."""
     if isinstance(pred, rasp.Comparison):
@@ -88,12 +125,12 @@ def _none_safe(pred: Callable) -> Callable:
     return lambda k, q: False if k is None or q is None else pred(k, q)
 
 
-def _tuple_node(graph: Graph, labels: list[str], new: dict[str, Node]) -> str:
+def _tuple_node(graph: Graph, labels: list[str], new: dict[str, ExprNode]) -> str:
     if len(labels) == 1:
         return labels[0]
     label = "tuple(" + ",".join(labels) + ")"
     if label not in new and label not in graph.nodes:
-        new[label] = Node(
+        new[label] = ExprNode(
             label=label, name=label, kind="tuple", children=tuple(labels),
             encoding=CATEGORICAL, expr=None, params={"f": lambda *xs: tuple(xs)},
         )
@@ -107,7 +144,7 @@ def _accessor(labels: list[str], label: str) -> Callable:
     return lambda value: value[i]
 
 
-def _flatten(graph: Graph, label: str, new: dict[str, Node]) -> Node:
+def _flatten(graph: Graph, label: str, new: dict[str, ExprNode]) -> ExprNode:
     node = graph[label]
     leaves: list[str] = []
     _leaves(graph, label, leaves)
@@ -120,14 +157,19 @@ def _flatten(graph: Graph, label: str, new: dict[str, Node]) -> Node:
         leaf_fns[leaf] = (lambda gk, gq, p: lambda kv, qv: bool(p(gk(kv), gq(qv))))(
             get_k, get_q, _none_safe(pred)
         )
-    combo = _combine(graph, label, leaf_fns)
+    formula = _formula(graph, label)
+
+    def combo(kv, qv) -> bool:
+        return bool(formula({leaf: fn(kv, qv) for leaf, fn in leaf_fns.items()}))
+
     key_label = _tuple_node(graph, keys, new)
     query_label = _tuple_node(graph, queries, new)
     return dataclasses.replace(
         node, kind="select", children=(key_label, query_label),
-        params={"predicate": combo, "composite": True, "formula": _formula(graph, label),
+        params={"predicate": combo, "composite": True, "formula": formula,
                 "leaf_reads": {leaf: (p[0], p[1]) for leaf, p in parts.items()},
                 "leaf_preds": {leaf: _none_safe(p[2]) for leaf, p in parts.items()},
+                "leaf_raw_preds": {leaf: p[2] for leaf, p in parts.items()},
                 "key_parts": tuple(keys), "query_parts": tuple(queries)},
     )
 
@@ -137,7 +179,7 @@ def flatten_selectors(graph: Graph) -> Graph:
     used = {graph[lab].children[0] for lab in graph.order
             if graph[lab].kind in ("aggregate", "selector_width")}
     nodes = dict(graph.nodes)
-    new: dict[str, Node] = {}
+    new: dict[str, ExprNode] = {}
     for label in graph.order:
         node = graph[label]
         if label in used and node.kind != "select":

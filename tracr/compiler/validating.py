@@ -17,14 +17,14 @@ end of this module.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import math
 import warnings
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
-from tracr.compiler import pair_checks
-from tracr.compiler.nodes import NUMERICAL, AnnotatedGraph, Node, total_predicate
+from tracr.compiler import pair_checks, precision, typed
+from tracr.compiler.nodes import NUMERICAL, AnnotatedGraph, total_predicate
+from tracr.compiler.nodes import ExprNode as Node  # the compiler's node (nodes.Node is a dict)
 from tracr.errors import EvaluationError, TracrError
 from tracr.rasp import rasp
 from tracr.rasp.evaluator import evaluate_with
@@ -65,6 +65,8 @@ class _Checker:
             if check is not None:
                 check(node)
             self._numerical_none(node)
+            typed.check_node(self, node)
+        typed.check_output(self, self.g.graph[self.g.graph.output])
         return self.problems
 
     def _numerical_none(self, node: Node) -> None:
@@ -86,8 +88,10 @@ class _Checker:
         info = self.info(child)
         if self.enc(child) == NUMERICAL:
             if info.values is None:
-                self.add(node, "the input's value set is too large to discretise",
-                         "aggregate fewer distinct values before this Map")
+                self.add(node, "the input's value set is too large to list (too many "
+                         "distinct means) or unknown (a mean of values other than finite ints "
+                         "and floats)",
+                         "aggregate fewer distinct values (or ints and floats) before this Map")
             elif not all(_is_number(v) for v in info.values):
                 self.add(node, "the numerical input holds non-numbers", "mark it categorical")
             elif (close := pair_checks.close_values(
@@ -100,12 +104,6 @@ class _Checker:
                 self.add(node, f"its function tells {clash} apart, but its numerical input "
                          f"{child!r} can hold either and the model sees only the number",
                          "make the function give equal results for equal numbers")
-            elif not info.exact and (v := _rounding_jump(node, info.values)) is not None:
-                self.add(node, f"its numerical input {child!r} holds means that the evaluator "
-                         "computes only up to float rounding (of values like 0.1), and the "
-                         f"function's result changes within that rounding of {v!r}",
-                         "round inside the function (e.g. round(x, 6)), compare with a "
-                         "margin, or average integers")
         elif node.encoding == NUMERICAL and info.may_be_none:
             self.add(node, f"its input {child!r} can be None, and a numerical Map of None is "
                      "None, which one number cannot hold", "give the Aggregate upstream a "
@@ -218,59 +216,38 @@ def _form_clash(f, values) -> str | None:
     return None
 
 
-ROUNDING = 1e-11  # relative: above a mean's float error, below the gaps between values
-
-
-def _rounding_jump(node: Node, values) -> float | None:
-    """A value near which the Map's result moves by more than rounding could, if any.
-
-    Means of values like 0.1 are known only up to float rounding (the evaluator's sum depends
-    on the order of its terms), so the result at ``v`` must not change within ``ROUNDING`` of it:
-    exactly for a categorical result, within 1e-6 (relative) for a numerical one.
-    """
-    for v in sorted(values):
-        kind, at_v = _outcome(node.f, v)
-        for x in (v - ROUNDING * max(1.0, abs(v)), v + ROUNDING * max(1.0, abs(v))):
-            kind_x, at_x = _outcome(node.f, x)
-            if kind_x != kind or not _close(at_x, at_v, node.encoding == NUMERICAL):
-                return v
-    return None
-
-
-def _close(a, b, numerical: bool) -> bool:
-    if numerical and _is_number(a) and _is_number(b):
-        return abs(a - b) <= 1e-6 * max(1.0, abs(b))
-    return a == b
-
-
 def _none_selects(node: Node, info) -> str | None:
     """A None-able SOp whose None can make the composite selector True, if any.
 
     The head selects nothing where a part of its key or query tuple is None. In the evaluator a
     leaf reading a None value is what its predicate gives on None: False by the None rule, but
-    True for ``Comparison.TRUE``, which ignores its arguments. The other leaves are treated as
-    free, so the check is conservative. Subsets of None-able SOps are tried together, since
-    under Not forcing more leaves can make the formula True.
+    True for ``Comparison.TRUE``, which ignores its arguments. With one SOp None, the leaves
+    reading it are forced to that value and every other leaf is free (free also covers other
+    SOps being None), so one satisfiability check per SOp, linear in the formula, decides it.
     """
     reads = node.params["leaf_reads"]
     formula = node.params["formula"]
     on_none = {leaf: total_predicate(pred)(None, None)
                for leaf, pred in node.params["leaf_preds"].items()}
     nullable = sorted({s for ks in reads.values() for s in ks if info[s].may_be_none})
-    for r in range(1, len(nullable) + 1):
-        for subset in itertools.combinations(nullable, r):
-            forced = {leaf: on_none[leaf] for leaf, ks in reads.items() if set(ks) & set(subset)}
-            free = [leaf for leaf in reads if leaf not in forced]
-            for bits in itertools.product((False, True), repeat=len(free)):
-                assign = forced | dict(zip(free, bits, strict=True))
-                if formula(assign):
-                    return ", ".join(repr(s) for s in subset)
+    for sop in nullable:
+        forced = {leaf: on_none[leaf] for leaf, ks in reads.items() if sop in ks}
+        if formula.can_be_true(forced):
+            return repr(sop)
     return None
 
 
-def static_problems(agraph: AnnotatedGraph) -> list[Problem]:
+def static_problems(agraph: AnnotatedGraph, mlp_exactness: float | None = None
+                    ) -> list[Problem]:
     """Every expression of the program that cannot be compiled exactly."""
-    return _Checker(agraph).run()
+    problems = _Checker(agraph).run()
+    if problems:  # precision is judged on programs that are otherwise compilable
+        return problems
+    fix = ("keep the magnitudes a numerical SOp is computed from within about 1e12 of the "
+           "gaps its later Maps tell apart (and of 1e-5 for the output), e.g. subtract the "
+           "large offset before averaging, or make it categorical")
+    return problems + [Problem(node, reason, fix)
+                       for node, reason in precision.precision_problems(agraph, mlp_exactness)]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -15,10 +15,11 @@ import random
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 
 from tracr.errors import TracrError
-from tracr.model import CompiledModel, NumericalOutputEncoder
+from tracr.model import CompiledModel, NumericalOutputEncoder, precision
 from tracr.rasp import causal_eval, rasp
 
-DEFAULT_ATOL = 1e-5
+DEFAULT_ATOL = precision.ATOL  # the contract: |model - evaluator| <= ATOL + RTOL * |value|
+DEFAULT_RTOL = precision.RTOL
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,10 +65,17 @@ def random_inputs(
             for _ in range(count)]
 
 
-def _same(expected, got, numerical: bool, atol: float) -> bool:
+def _same(expected, got, numerical: bool, atol: float, rtol: float) -> bool:
     if expected is None or got is None or not numerical:
-        return expected == got
-    return math.isclose(float(expected), float(got), abs_tol=atol, rel_tol=0.0)
+        return _typed_equal(expected, got)
+    return precision.same_value(got, expected, atol, rtol)
+
+
+def _typed_equal(a, b) -> bool:
+    """Equal and of the same type: the model must not answer ``1`` for ``True`` or ``1.0``."""
+    if not (a == b and type(a) is type(b)):
+        return False
+    return not isinstance(a, float) or math.copysign(1.0, a) == math.copysign(1.0, b)
 
 
 def compare(
@@ -77,6 +85,7 @@ def compare(
     atol: float = DEFAULT_ATOL,
     batch_size: int = 256,
     pad_to_max: bool = False,
+    rtol: float = DEFAULT_RTOL,
 ) -> Report:
     """Differential test of ``model`` against the evaluator on ``inputs`` (without BOS).
 
@@ -103,6 +112,6 @@ def compare(
         for xs, want, got in zip(kept, expected, decoded, strict=True):
             report.checked += 1
             for pos, (w, g) in enumerate(zip(want, got[1:], strict=False)):
-                if not _same(w, g, numerical, atol):
+                if not _same(w, g, numerical, atol, rtol):
                     report.mismatches.append(Mismatch(tuple(xs), pos, w, g))
     return report

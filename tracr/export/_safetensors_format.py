@@ -63,8 +63,9 @@ def loads(blob: bytes) -> tuple[dict[str, np.ndarray], dict[str, str]]:
         )
     try:
         header = json.loads(blob[8 : 8 + n].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ModelFormatError(f"the header is not valid JSON ({e}): file corrupted") from e
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        raise ModelFormatError(f"the header is not valid JSON ({type(e).__name__}): file "
+                               "corrupted") from None
     if not isinstance(header, dict):
         raise ModelFormatError("the header is not a JSON object: file corrupted")
     metadata = header.pop("__metadata__", None) or {}

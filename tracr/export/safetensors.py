@@ -16,11 +16,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from typing import Any
 
 import numpy as np
 
 from tracr.errors import ModelFormatError
+from tracr.export import _model_checks as checks
 from tracr.export import _safetensors_format as fmt
 from tracr.model import (
     ATTENTION_SCALE_CONVENTION,
@@ -33,7 +35,7 @@ from tracr.model import (
 )
 
 FORMAT = "tracr.compiled_model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the checksum covers the metadata too
 UNEMBEDDING = "unembedding"
 _REQUIRED = ("config", "residual_labels", "input_encoder", "output_encoder", "checksum")
 
@@ -67,29 +69,38 @@ def to_bytes(model: CompiledModel) -> bytes:
         "output_encoder": json.dumps(_output_encoder_to_json(model.output_encoder)),
         "layout": json.dumps(model.layout.to_dict()),
         "program": model.program,
-        "checksum": _checksum(tensors),
     }
+    metadata["checksum"] = _checksum(tensors, metadata)
     return fmt.dumps(tensors, metadata)
 
 
 def from_bytes(blob: bytes) -> CompiledModel:
     tensors, meta = fmt.loads(blob)
     _check_header(meta)
-    if meta["checksum"] != _checksum(tensors):
-        raise ModelFormatError("the weights do not match their checksum: file corrupted")
+    if meta["checksum"] != _checksum(tensors, meta):
+        raise ModelFormatError("the weights or metadata do not match their checksum: file "
+                               "corrupted")
+    config_data = checks.parse_json(meta, "config")
+    checks.check_config(config_data, tensors)
+    labels = checks.parse_json(meta, "residual_labels")
+    checks.check_labels(labels)
+    input_data = checks.parse_json(meta, "input_encoder")
+    rows = tensors.get("token_embed/embeddings", np.zeros((0, 0))).shape[0]
+    checks.check_input_encoder(input_data, config_data, rows)
+    output_data = checks.parse_json(meta, "output_encoder")
+    checks.check_output_encoder(output_data)
     try:
-        config = ModelConfig.from_dict(json.loads(meta["config"]))
         model = CompiledModel(
             params=_params(tensors),
-            model_config=config,
-            residual_labels=json.loads(meta["residual_labels"]),
-            input_encoder=_input_encoder_from_json(json.loads(meta["input_encoder"])),
-            output_encoder=_output_encoder_from_json(json.loads(meta["output_encoder"])),
+            model_config=ModelConfig.from_dict(config_data),
+            residual_labels=labels,
+            input_encoder=_input_encoder_from_json(input_data),
+            output_encoder=_output_encoder_from_json(output_data),
             unembedding=tensors[UNEMBEDDING],
-            layout=Layout.from_dict(json.loads(meta.get("layout", "{}"))),
+            layout=Layout.from_dict(checks.parse_json(meta, "layout", "{}")),
             program=meta.get("program", ""),
         )
-    except (KeyError, TypeError, ValueError, AttributeError) as e:
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as e:
         if isinstance(e, ModelFormatError):
             raise
         raise ModelFormatError(f"malformed model metadata ({type(e).__name__}: {e})") from e
@@ -104,8 +115,13 @@ def _check_header(meta: dict[str, str]) -> None:
             f"expected {FORMAT!r}"
         )
     version = meta.get("format_version", "")
-    if not version.isdigit() or int(version) < 1:
+    if not re.fullmatch(r"[0-9]{1,6}", version) or int(version) < 1:
         raise ModelFormatError(f"invalid format_version {version!r}")
+    if int(version) < FORMAT_VERSION:
+        raise ModelFormatError(
+            f"this file has format version {version}, whose checksum does not cover its "
+            f"metadata; this tracr reads version {FORMAT_VERSION}: compile the program again"
+        )
     if int(version) > FORMAT_VERSION:
         raise ModelFormatError(
             f"this file has format version {version} (written by tracr "
@@ -169,9 +185,14 @@ def _check_shapes(model: CompiledModel) -> None:
         raise ModelFormatError("weights do not fit the config: " + "; ".join(problems))
 
 
-def _checksum(tensors: dict[str, np.ndarray]) -> str:
-    """sha256 over names, dtypes, shapes and bytes, independent of the order in the file."""
+def _checksum(tensors: dict[str, np.ndarray], metadata: dict[str, str]) -> str:
+    """sha256 over every metadata entry but the checksum, and the tensors' names, dtypes,
+    shapes and bytes; independent of the order in the file."""
     h = hashlib.sha256()
+    for key in sorted(k for k in metadata if k != "checksum"):
+        for part in (key, metadata[key]):
+            data = part.encode("utf-8", "surrogatepass")
+            h.update(f"{len(data)}:".encode() + data)
     for name in sorted(tensors):
         arr = np.ascontiguousarray(tensors[name])
         h.update(f"{name}|{arr.dtype.str}|{list(arr.shape)}|".encode())
@@ -204,17 +225,23 @@ def encode_value(v: Any) -> list:
     )
 
 
+_PAYLOAD_TYPES = {"none": type(None), "bool": bool, "int": int, "float": str, "str": str,
+                  "tuple": list, "frozenset": list}
+
+
 def decode_value(data: Any) -> Any:
     try:
         tag, payload = data
+        if type(payload) is not _PAYLOAD_TYPES[tag]:  # bool("false") would be True
+            raise TypeError(f"a {tag!r} value needs a {_PAYLOAD_TYPES[tag].__name__} payload")
         decoders = {
             "none": lambda p: None, "bool": bool, "int": int, "float": float, "str": str,
             "tuple": lambda p: tuple(decode_value(i) for i in p),
             "frozenset": lambda p: frozenset(decode_value(i) for i in p),
         }  # fmt: skip
         return decoders[tag](payload)
-    except (KeyError, TypeError, ValueError) as e:
-        raise ModelFormatError(f"malformed value {data!r} in the metadata") from e
+    except (KeyError, TypeError, ValueError, RecursionError):
+        raise ModelFormatError(f"malformed value {str(data)[:80]} in the metadata") from None
 
 
 def _input_encoder_to_json(enc: InputEncoder) -> dict:

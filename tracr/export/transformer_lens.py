@@ -13,7 +13,7 @@ TL-native model. Both hold the same weights in the same hook layout:
 - ``W_Q/W_K/W_V`` [n_heads, d_model, d_head] and ``W_O`` [n_heads, d_head, d_model] from the
   ``attn/{query,key,value,linear}`` matrices; ``d_head`` = the model's ``key_size``;
 - ``W_U`` = the explicit unembedding [d_model, n_out] and ``b_U`` = 0, so the logits are the
-  numpy model's ``unembedded`` and decode with ``model.output_encoder``;
+  numpy model's ``logits``; their argmax ids decode with ``model.output_encoder.decode``;
 - the standard 1/sqrt(d_head) attention scale, the convention tracr compiles for.
 
 Padding: PAD keys are masked in every head. On 3.x the mask comes from the ids (``!= PAD``)

@@ -16,6 +16,7 @@ program's output: the variable named by ``name=``, else a variable called ``outp
 the s-op assigned last at top level. The language, the encoding rule (which aggregates are
 numerical) and the differences from tracr's Python RASP are described in README.md here.
 Every problem in the source raises ``tracr.errors.FrontendError`` with file, line and column.
+``dumps(program)`` writes a program back as source text (functions from ``catalogue``).
 """
 
 from __future__ import annotations
@@ -30,11 +31,22 @@ import lark
 from tracr.errors import FrontendError
 from tracr.frontend import operators as ops
 from tracr.frontend.diagnostics import RASPSourceError, Source
+from tracr.frontend.dumping import DumpError, dumps, register
 from tracr.frontend.evaluator import Evaluator, Result
 from tracr.frontend.parsing import parse
 from tracr.frontend.repl_commands import blank_repl_commands
 
-__all__ = ["OUTPUT_NAME", "FrontendError", "Loaded", "RASPSourceError", "load", "load_program"]
+__all__ = [
+    "OUTPUT_NAME",
+    "DumpError",
+    "FrontendError",
+    "Loaded",
+    "RASPSourceError",
+    "dumps",
+    "load",
+    "load_program",
+    "register",
+]
 
 OUTPUT_NAME = "output"
 LIBRARY_PATH = Path(__file__).with_name("rasplib.rasp")

@@ -112,6 +112,21 @@ def indicator(value: Any) -> Any:
     return rasp.numerical(result) if ops.is_sop(result) else result
 
 
+def linear(fst: Any, snd: Any, fst_fac: Any, snd_fac: Any) -> Any:
+    """``fst_fac * fst + snd_fac * snd`` as one ``rasp.LinearSequenceMap``; numerical when
+    either input is (like ``+``)."""
+    for index, value in enumerate((fst, snd)):
+        if not ops.is_sop(value):
+            raise Problem(f"linear() needs s-ops as its first two arguments, not "
+                          f"{ops.describe(value)}", index)  # fmt: skip
+    for index, value in enumerate((fst_fac, snd_fac), start=2):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise Problem(f"linear() needs constant numbers as factors, not "
+                          f"{ops.describe(value)}", index)  # fmt: skip
+    result = rasp.LinearSequenceMap(fst, snd, fst_fac, snd_fac)
+    return rasp.numerical(result) if ops.is_numerical(fst) or ops.is_numerical(snd) else result
+
+
 def _encoding(name: str, annotate: Callable[[Any], Any]) -> Callable[[Any], Any]:
     def set_encoding(sop: Any) -> Any:
         if not ops.is_sop(sop):
@@ -157,6 +172,7 @@ BUILTIN_FUNCTIONS = (
     Builtin("aggregate", ("selector", "sop", "default"), 2, aggregate),
     Builtin("selector_width", ("selector",), 1, selector_width),
     Builtin("indicator", ("x",), 1, indicator),
+    Builtin("linear", ("fst", "snd", "fst_fac", "snd_fac"), 4, linear),
     Builtin("numerical", ("sop",), 1, _encoding("numerical", rasp.numerical)),
     Builtin("categorical", ("sop",), 1, _encoding("categorical", rasp.categorical)),
     Builtin("round", ("x",), 1, lambda x: ops.elementwise("round", round, x)),

@@ -8,8 +8,10 @@ from tracr.model.encoders import (
 )
 from tracr.model.layout import BlockInfo, Layout, NodeInfo
 from tracr.model.model import CompiledModel, ModelOutput
+from tracr.model.precision import ATOL, format_value, outputs_equal, same_value
 
 __all__ = [
+    "ATOL",
     "ATTENTION_SCALE_CONVENTION",
     "BlockInfo",
     "CategoricalOutputEncoder",
@@ -20,4 +22,7 @@ __all__ = [
     "ModelOutput",
     "NodeInfo",
     "NumericalOutputEncoder",
+    "format_value",
+    "outputs_equal",
+    "same_value",
 ]

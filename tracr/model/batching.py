@@ -43,20 +43,23 @@ def encode_batch(encoder: InputEncoder, batch: Sequence[Sequence], pad: bool) ->
 
 
 def decode_row(
-    encoder: InputEncoder, output: OutputEncoder, unembedded: np.ndarray, tokens: list,
+    encoder: InputEncoder, output: OutputEncoder, logits: np.ndarray, tokens: list,
     length: int,
 ) -> list:
-    """One sequence's decoded output: BOS, then values, PAD where the input was padded."""
-    values = output.decode(unembedded[1:])
+    """One sequence's decoded output: BOS, then values, PAD where the input was padded.
+
+    It reads the logits [T, n_out], not the argmax ids, so that None comes out as None.
+    """
+    values = output.decode_logits(logits[1:])
     pad = encoder.pad_token
     body = [pad if tok == pad else v for tok, v in zip(tokens[1:], values, strict=True)]
     return [encoder.bos_token] + body[: length - 1]
 
 
 def decode_batch(
-    encoder: InputEncoder, output: OutputEncoder, unembedded: np.ndarray, enc: EncodedBatch
+    encoder: InputEncoder, output: OutputEncoder, logits: np.ndarray, enc: EncodedBatch
 ) -> list[list]:
     return [
-        decode_row(encoder, output, unembedded[i], enc.padded[i], enc.lengths[i])
+        decode_row(encoder, output, logits[i], enc.padded[i], enc.lengths[i])
         for i in range(len(enc.lengths))
     ]

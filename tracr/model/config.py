@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
+
 ATTENTION_SCALE_CONVENTION = "logits = q.k / sqrt(key_size); W_Q pre-multiplied by sqrt(key_size)"
 
 
@@ -29,6 +31,16 @@ class ModelConfig:
     activation: str = "relu"
 
     @property
+    def dropout_rate(self) -> float:
+        """The reference's ``TransformerConfig.dropout_rate``: a compiled model has none."""
+        return 0.0
+
+    @property
+    def activation_function(self):
+        """The reference's ``TransformerConfig.activation_function``: elementwise ReLU."""
+        return relu
+
+    @property
     def n_ctx(self) -> int:
         return self.max_seq_len + 1
 
@@ -39,3 +51,8 @@ class ModelConfig:
     def from_dict(cls, data: dict) -> ModelConfig:
         fields = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in fields})
+
+
+def relu(x):
+    """The MLPs' activation, as a function (``TransformerConfig.activation_function``)."""
+    return np.maximum(x, 0)

@@ -4,7 +4,7 @@ It reads top to bottom like any decoder-only transformer without layer norm:
 
     x = token_embed[ids] + pos_embed[:T]
     for each layer:  x = x + attn(x);  x = x + mlp(x)
-    unembedded = x @ unembedding
+    logits = x @ unembedding
 
 Masking: key positions that hold PAD are removed from every head (so padded inputs give the
 unpadded answers), and with ``causal`` each query sees only itself and earlier positions.
@@ -33,7 +33,7 @@ class ForwardTrace:
     attn_logits: list[np.ndarray]  # n_layers of [B, H, T, T], masked entries at -inf
     attn_patterns: list[np.ndarray]  # n_layers of [B, H, T, T]
     transformer_output: np.ndarray  # [B, T, D]
-    unembedded: np.ndarray  # [B, T, n_out]
+    logits: np.ndarray  # [B, T, n_out]: the residual read through the unembedding
 
 
 def dense(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
@@ -119,5 +119,5 @@ def forward(
         attn_logits=logits_all,
         attn_patterns=patterns,
         transformer_output=x,
-        unembedded=dense(x, unembedding),  # [B, T, n_out]
+        logits=dense(x, unembedding),  # [B, T, n_out]
     )

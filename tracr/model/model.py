@@ -1,6 +1,7 @@
 """The compiled model as plain data: weights, residual layout, encoders, and ``apply``.
 
-This is what ``compile_rasp_to_model`` returns. It knows no RASP and no framework: weights are
+``compile_rasp_to_model`` returns it as ``tracr.compiler.assemble.AssembledTransformerModel``
+(which adds the reference's ``get_compiled_model``). It knows no RASP and no framework: weights are
 numpy arrays named as the reference named them (``token_embed``, ``pos_embed``,
 ``transformer/layer_{i}/attn/{query,key,value,linear}``,
 ``transformer/layer_{i}/mlp/{linear_1,linear_2}``), the unembedding is an explicit
@@ -10,7 +11,7 @@ numpy arrays named as the reference named them (``token_embed``, ``pos_embed``,
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -27,10 +28,16 @@ class ModelOutput:
 
     ``decoded`` is a flat list for ``apply`` (position 0 decodes to BOS, padded positions to
     PAD) and a list of lists for ``apply_batch``. Arrays keep a leading batch axis.
+    ``unembedded`` is what the reference put there: the argmax output ids [B, T] of a
+    categorical output (``output_encoder.decode`` turns them into values), the numbers [B, T]
+    of a numerical one. ``logits`` [B, T, n_out] is the residual read through the
+    unembedding; ``decoded`` is read from it, so a None output (no logit above 0.5) decodes
+    as None, which an argmax id cannot say.
     """
 
     decoded: list
     unembedded: np.ndarray
+    logits: np.ndarray
     residuals: list[np.ndarray]
     layer_outputs: list[np.ndarray]
     attn_logits: list[np.ndarray]
@@ -38,6 +45,26 @@ class ModelOutput:
     transformer_output: np.ndarray
     input_embeddings: np.ndarray
     lengths: list[int]
+
+
+@dataclasses.dataclass
+class TransformerOutput:
+    """The reference's ``TransformerOutput``, as numpy arrays (see ``ForwardTrace``)."""
+
+    layer_outputs: list[np.ndarray]
+    residuals: list[np.ndarray]
+    attn_logits: list[np.ndarray]
+    output: np.ndarray
+    input_embeddings: np.ndarray
+
+
+@dataclasses.dataclass
+class CompiledTransformerModelOutput:
+    """What the reference's ``forward(params, tokens)`` returns: ``unembedded`` is argmax ids
+    [B, T] (numbers for a numerical output)."""
+
+    transformer_output: TransformerOutput
+    unembedded: np.ndarray
 
 
 @dataclasses.dataclass
@@ -72,10 +99,11 @@ class CompiledModel:
         """Run many sequences at once; shorter ones are right-padded with PAD and masked."""
         enc = encode_batch(self.input_encoder, batch, pad)
         trace = self.forward(enc.ids, enc.key_is_real)
-        decoded = decode_batch(self.input_encoder, self.output_encoder, trace.unembedded, enc)
+        decoded = decode_batch(self.input_encoder, self.output_encoder, trace.logits, enc)
         return ModelOutput(
             decoded=decoded,
-            unembedded=trace.unembedded,
+            unembedded=self.output_encoder.unembed(trace.logits),
+            logits=trace.logits,
             residuals=trace.residuals,
             layer_outputs=trace.layer_outputs,
             attn_logits=trace.attn_logits,
@@ -85,6 +113,34 @@ class CompiledModel:
             lengths=enc.lengths,
         )
 
-    def forward(self, ids: np.ndarray, key_is_real: np.ndarray) -> ForwardTrace:
-        """The raw forward pass on token ids [B, T]; see ``tracr.model.forward``."""
+    def forward(
+        self, ids: np.ndarray | Params, key_is_real: np.ndarray | None = None
+    ) -> ForwardTrace | CompiledTransformerModelOutput:
+        """The raw forward pass on token ids [B, T]; see ``tracr.model.forward``.
+
+        ``forward(ids, key_is_real)`` returns our ``ForwardTrace`` (``key_is_real`` defaults
+        to ``ids != PAD``). Called as the reference's ``forward(params, tokens)`` (a params
+        dict first), it runs with those params and returns a
+        ``CompiledTransformerModelOutput``, whose ``unembedded`` holds argmax ids.
+        """
+        if isinstance(ids, Mapping):
+            return self._reference_forward(ids, key_is_real)
+        ids = np.asarray(ids)
+        if key_is_real is None:
+            key_is_real = ids != self.input_encoder.encoding_map[self.input_encoder.pad_token]
         return forward(self.params, self.model_config, self.unembedding, ids, key_is_real)
+
+    def _reference_forward(self, params: Params, tokens) -> CompiledTransformerModelOutput:
+        ids = np.asarray(tokens)
+        key_is_real = ids != self.input_encoder.encoding_map[self.input_encoder.pad_token]
+        trace = forward(params, self.model_config, self.unembedding, ids, key_is_real)
+        return CompiledTransformerModelOutput(
+            transformer_output=TransformerOutput(
+                layer_outputs=trace.layer_outputs,
+                residuals=trace.residuals,
+                attn_logits=trace.attn_logits,
+                output=trace.transformer_output,
+                input_embeddings=trace.input_embeddings,
+            ),
+            unembedded=self.output_encoder.unembed(trace.logits),
+        )

@@ -9,7 +9,8 @@ Rules the compiler must reproduce:
 
 * ``Map``/``SequenceMap``: ``None`` in, ``None`` out; ``f`` is never called on ``None``.
 * ``Aggregate`` with nothing selected gives ``default``. Numerical: the mean of the selected
-  values (a ``None`` among them is an error). Categorical: the selected value when all
+  values (a ``None`` among them is an error), computed independently of their order
+  (``mean``). Categorical: the selected value when all
   selected values are equal (``None`` is a value like any other), otherwise an error.
 * An exception inside a user function becomes an ``EvaluationError`` that names the
   expression and the input, with the original exception chained.
@@ -21,6 +22,7 @@ Rules the compiler must reproduce:
 from __future__ import annotations
 
 import abc
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -223,12 +225,24 @@ def _mean(expr: sel.Aggregate, q: int, selected: list[Any]) -> Any:
             f"(selected values {selected!r})"
         )
     try:
-        return sum(selected) / len(selected)
+        return mean(selected)
     except Exception as exc:
         raise EvaluationError(
             f"{describe(expr)}: numerical Aggregate cannot average {selected!r} at query "
             f"position {q}: {type(exc).__name__}: {exc}"
         ) from exc
+
+
+def mean(values: list[Any]) -> Any:
+    """The mean of ``values``, independent of their order, so that the compiler can list every
+    mean exactly: integers sum exactly and divide once; floats (with ints) sum with
+    ``math.fsum`` (one rounding) and divide once. Other numbers sum left to right.
+    """
+    if all(type(v) is int or type(v) is bool for v in values):
+        return sum(values) / len(values)
+    if all(isinstance(v, int | float) for v in values):
+        return math.fsum(values) / len(values)
+    return sum(values) / len(values)
 
 
 def _unique(expr: sel.Aggregate, q: int, selected: list[Any]) -> Any:

@@ -133,7 +133,7 @@ def test_refusal_is_a_not_implemented_error_and_carries_the_list():
 
 def test_static_problems_is_empty_for_a_valid_program():
     graph = selectors.flatten_selectors(rasp_to_graph.trace(lib.make_hist()))
-    agraph = basis_inference.infer_bases(graph, frozenset({1, 2}), 3, causal=False)
+    agraph = basis_inference.infer_value_sets(graph, frozenset({1, 2}), 3, causal=False)
     assert validating.static_problems(agraph) == []
 
 

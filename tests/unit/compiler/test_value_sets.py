@@ -9,7 +9,7 @@ from tracr.rasp import rasp
 
 def _info(program, vocab, n):
     graph = selectors.flatten_selectors(rasp_to_graph.trace(program))
-    return basis_inference.infer_bases(graph, frozenset(vocab), n, False).info
+    return basis_inference.infer_value_sets(graph, frozenset(vocab), n, False).info
 
 
 def test_numerical_mean_of_bools_holds_every_fraction():

@@ -1,0 +1,39 @@
+"""The engines hand shards over in order and never run far ahead (flat memory)."""
+
+from __future__ import annotations
+
+import itertools
+
+from tracr.datasets.engines import _Windowed
+from tracr.datasets.worker import DatasetConfig, ShardResult
+
+
+class _Backwards(_Windowed):
+    """Finishes the newest submitted shard first: the worst order for the caller."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self.most_held = 0
+        self.held: set[int] = set()
+
+    def _submit(self, config, shard):
+        self.held.add(shard)
+        self.most_held = max(self.most_held, len(self.held))
+        return shard
+
+    def _wait(self, handles):
+        newest = max(handles)
+        return [(newest, ShardResult(newest, [], []))]
+
+    def taken(self, shard: int) -> None:
+        self.held.discard(shard)
+
+
+def test_shards_come_in_order_and_at_most_two_per_worker_ahead():
+    engine = _Backwards(workers=3)
+    shards = []
+    for result in itertools.islice(engine.results(DatasetConfig(), 5), 40):
+        engine.taken(result.shard)
+        shards.append(result.shard)
+    assert shards == list(range(5, 45))
+    assert engine.most_held <= 2 * 3
