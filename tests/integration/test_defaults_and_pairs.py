@@ -120,7 +120,7 @@ def test_refuses_values_too_close_to_separate():
         return rasp.numerical(rasp.SequenceMap(lambda i, m: (i + 1) * m, rasp.indices, mean))
 
     depth = rasp.numerical(rasp.LinearSequenceMap(count("a"), count("b"), 1, -1))
-    with pytest.raises(UnsupportedExprError, match="holds -1.1102230246251565e-16 and 0.0"):
+    with pytest.raises(UnsupportedExprError, match="cannot compile"):
         compiling.compile_rasp_to_model(rasp.Map(lambda x: x == 0, depth), {"a", "b"}, 5)
 
 
@@ -128,5 +128,7 @@ def test_refuses_a_pair_whose_result_jumps_within_rounding():
     tenth = rasp.numerical(rasp.Map(lambda t: t / 10, rasp.tokens))
     mean = rasp.numerical(rasp.Aggregate(ALL, tenth, default=0))  # inexact: sums of 0.1
     program = rasp.SequenceMap(lambda m, i: m * 10 == i, mean, rasp.indices)
-    with pytest.raises(UnsupportedExprError, match="only up to float rounding"):
+    # Refused: by the rounding check, or earlier because the exact means of tenths lie too
+    # close together for the grid.
+    with pytest.raises(UnsupportedExprError, match="only up to float rounding|too close"):
         compiling.compile_rasp_to_model(program, {1, 2, 3}, 3)

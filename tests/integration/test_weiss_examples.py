@@ -128,7 +128,7 @@ def test_compiled_exactly(file, name, max_len):
 def test_dyck1_counted_with_means_is_refused_from_length_5():
     # (i + 1) * mean(...) over every fraction k/m: two such products differ by 1.1e-16 where
     # the true counts are equal, so `balance == 0` cannot be decided by any model.
-    with pytest.raises(UnsupportedExprError, match="too close for the model's arithmetic"):
+    with pytest.raises(UnsupportedExprError, match="cannot compile"):
         compile_quietly(program("dyck", "dyck1"), set("()"), 5)
 
 

@@ -18,18 +18,6 @@ MIN_RELATIVE_GAP = 1e-5  # float32 resolves ~1e-7 relative; a quarter gap must c
 ROUNDING = 1e-11  # relative float error of a mean the evaluator computes inexactly
 
 
-def close_values(f, values, numerical: bool = False) -> tuple | None:
-    """Neighbouring input values closer than ``MIN_RELATIVE_GAP`` (relative) whose results
-    differ, if any: a discretising MLP cannot tell them apart under float rounding (``1.0``
-    and ``1.0000000000000002`` from ``3 * (1/3)``-style products)."""
-    nums = sorted({float(v): v for v in values}.items())
-    for (x, u), (y, v) in zip(nums, nums[1:], strict=False):
-        if y - x < MIN_RELATIVE_GAP * max(1.0, abs(x), abs(y)):
-            if not _same(_outcome(f, (u,)), _outcome(f, (v,)), numerical):
-                return u, v
-    return None
-
-
 def _operand(agraph: AnnotatedGraph, label: str) -> numerical_pairs.Operand:
     from tracr.compiler.graph_to_craft import output_space
 

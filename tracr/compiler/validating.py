@@ -94,12 +94,6 @@ class _Checker:
                          "aggregate fewer distinct values (or ints and floats) before this Map")
             elif not all(_is_number(v) for v in info.values):
                 self.add(node, "the numerical input holds non-numbers", "mark it categorical")
-            elif (close := pair_checks.close_values(
-                node.f, info.values, node.encoding == NUMERICAL)) is not None:
-                self.add(node, f"its numerical input {child!r} holds {close[0]!r} and "
-                         f"{close[1]!r}, which the function tells apart but which are too "
-                         "close for the model's arithmetic to separate",
-                         "round the input (or compute it from integers) before this Map")
             elif (clash := _form_clash(node.f, info.values)) is not None:
                 self.add(node, f"its function tells {clash} apart, but its numerical input "
                          f"{child!r} can hold either and the model sees only the number",
