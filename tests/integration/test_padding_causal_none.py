@@ -97,10 +97,8 @@ def test_none_flows_on_as_the_evaluator_says(make):
                                               rasp.numerical(rasp.Map(lambda x: 1, SHIFT)),
                                               default=0)),
         lambda: rasp.SelectorWidth(~rasp.Select(SHIFT, rasp.tokens, C.EQ)),
-        lambda: rasp.Aggregate(rasp.Select(rasp.tokens, rasp.indices, C.LT), rasp.tokens,
-                               default=0),
     ],
-    ids=["numerical_map", "numerical_aggregate", "not_of_none", "categorical_default"],
+    ids=["numerical_map", "numerical_aggregate", "not_of_none"],
 )
 def test_where_a_none_cannot_be_reproduced_the_program_is_refused(make):
     program = make()

@@ -200,7 +200,7 @@ def test_sixteen_diamonds_compile_exactly():
 
 def test_validator_reports_same_named_expressions_separately():
     some = rasp.Select(rasp.tokens, rasp.indices, C.LT)
-    first = rasp.Aggregate(some, rasp.tokens, default=1).named("dup")
+    first = rasp.Aggregate(some, rasp.numerical(rasp.tokens + 0)).named("dup")
     second = rasp.numerical(rasp.Aggregate(some, rasp.tokens, default=0)).named("dup")
     program = rasp.SequenceMap(lambda a, b: (a, b), first, rasp.Map(lambda v: v > 0, second))
     with pytest.raises(UnsupportedExprError) as info:

@@ -30,7 +30,7 @@ from tracr.cli import (
     cmd_verify,
     sources,
 )
-from tracr.errors import TracrError
+from tracr.errors import FrontendError, TracrError
 
 __all__ = ["main"]
 
@@ -98,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     try:
         return args.func(args)
+    except FrontendError as exc:  # one line: file:line:col: message
+        return _fail(str(exc.msg) if exc.msg else str(exc))
     except TracrError as exc:
         return _fail(str(exc))
     except OSError as exc:  # a file that cannot be read or written

@@ -18,11 +18,13 @@ from tracr.compiler.nodes import ExprNode as Node  # the compiler's node (nodes.
 from tracr.craft.bases import BasisDirection, VectorSpaceWithBasis, value_sort_key
 from tracr.craft.chamber import (
     affine_square_mlp,
+    aggregate_default,
     attention,
     categorical_mlp,
     conjunction_attention,
     numerical_eq_attention,
     numerical_mlp,
+    numerical_pairs,
 )
 from tracr.craft.transformers import MLP, AttentionHead
 from tracr.rasp import rasp
@@ -207,6 +209,8 @@ class _Builder:
             return self._map(as_map)
         out_space = self.space(node.label)
         numerical_out = node.encoding == NUMERICAL
+        if NUMERICAL in (self.g.graph[fst].encoding, self.g.graph[snd].encoding):
+            return self._numerical_pair_map(node)
         mlp = categorical_mlp.product_mlp(
             [self.space(fst), self.space(snd)], out_space, _safe(node.f, numerical_out), ONE,
             f"{node.label}__hidden", numerical_out, label=node.label,
@@ -215,7 +219,7 @@ class _Builder:
 
     def _linear_sequence_map(self, node: Node) -> NodeBlocks:
         fst, snd = node.children
-        if self.g.graph[fst].encoding != NUMERICAL:
+        if NUMERICAL != self.g.graph[fst].encoding or NUMERICAL != self.g.graph[snd].encoding:
             return self._sequence_map(node)
         out_space = self.space(node.label)
         mlp = numerical_mlp.linear_sequence_map_mlp(
@@ -226,6 +230,23 @@ class _Builder:
 
     def values(self, label: str) -> list:
         return [d.value for d in self.space(label).basis]
+
+    def _operand(self, label: str) -> numerical_pairs.Operand:
+        values = self.g.info[label].values
+        numerical = self.g.graph[label].encoding == NUMERICAL
+        return numerical_pairs.Operand(self.space(label), numerical, sorted_values(values))
+
+    def _numerical_pair_map(self, node: Node) -> NodeBlocks:
+        """A SequenceMap with a numerical input: one MLP on a projected grid."""
+        fst, snd = node.children
+        out_space = self.space(node.label)
+        numerical_out = node.encoding == NUMERICAL
+        mlp = numerical_pairs.pair_map_mlp(
+            self._operand(fst), self._operand(snd), out_space, _safe(node.f, numerical_out),
+            ONE, self.s.bos, f"{node.label}__hidden", numerical_out, self.s.mlp_exactness,
+            label=node.label,
+        )
+        return NodeBlocks(node.label, out_space, mlp=mlp)
 
     def _tuple(self, node: Node) -> NodeBlocks:
         if node.label in self.unread:  # only conjunction heads read its parts
@@ -251,9 +272,20 @@ class _Builder:
     def _aggregate(self, node: Node) -> NodeBlocks:
         sel, sop = node.children
         out_space = self.space(node.label)
-        ov = attention.value_map(self.space(sop), out_space, node.encoding == NUMERICAL)
+        numerical = node.encoding == NUMERICAL
+        ov = attention.value_map(self.space(sop), out_space, numerical)
+        default = node.params["default"]
+        mlp = None
+        free = default is None or (numerical and default == 0)  # what BOS's zero decodes to
+        if not self.g.selects_self[sel] and not free:
+            # A default the empty selection must show: BOS carries it (aggregate_default).
+            vec = aggregate_default.default_vector(out_space, default, numerical)
+            ov = aggregate_default.value_map_with_default(ov, self.s.bos, vec)
+            mlp = aggregate_default.bos_cleanup_mlp(
+                out_space, self.s.bos, vec, f"{node.label}__default", label=node.label
+            )
         head = self._head(sel, ov, 0.5, node.label)  # as attention.aggregate_head
-        return NodeBlocks(node.label, out_space, head=head)
+        return NodeBlocks(node.label, out_space, head=head, mlp=mlp)
 
     def _selector_width(self, node: Node) -> NodeBlocks:
         if node.label in self.fused_widths.values():  # its one reader, a Map, computes it

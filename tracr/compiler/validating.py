@@ -17,12 +17,13 @@ end of this module.
 from __future__ import annotations
 
 import dataclasses
+import math
 import warnings
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
-from tracr.compiler import precision, typed
-from tracr.compiler.nodes import CATEGORICAL, NUMERICAL, AnnotatedGraph, total_predicate
+from tracr.compiler import pair_checks, precision, typed
+from tracr.compiler.nodes import NUMERICAL, AnnotatedGraph, total_predicate
 from tracr.compiler.nodes import ExprNode as Node  # the compiler's node (nodes.Node is a dict)
 from tracr.errors import EvaluationError, TracrError
 from tracr.rasp import rasp
@@ -113,13 +114,18 @@ class _Checker:
 
     def _sequence_map(self, node: Node) -> None:
         encs = {self.enc(c) for c in node.children}
-        if encs != {CATEGORICAL}:
-            self.add(node, "a SequenceMap needs two categorical inputs (numerical inputs are "
-                     "supported only by LinearSequenceMap)", "make its inputs categorical")
+        if NUMERICAL in encs:
+            self._numerical_pair(node)
         if node.encoding == NUMERICAL and any(self.info(c).may_be_none for c in node.children):
             self.add(node, "an input can be None and the numerical output cannot hold None",
                      "keep this SequenceMap categorical")
         self._numeric_values(node)
+
+    def _numerical_pair(self, node: Node) -> None:
+        """A SequenceMap reading a numerical SOp: a grid MLP (chamber.numerical_pairs)."""
+        problem = pair_checks.pair_problem(node, self.g)
+        if problem is not None:
+            self.add(node, *problem)
 
     def _linear_sequence_map(self, node: Node) -> None:
         encs = [self.enc(c) for c in node.children]
@@ -163,12 +169,6 @@ class _Checker:
             if self.enc(sop) == NUMERICAL:
                 self.add(node, "a categorical Aggregate of a numerical SOp",
                          "mark the Aggregate numerical: rasp.numerical(rasp.Aggregate(...))")
-            if default is not None and can_be_empty:
-                self.add(node, f"categorical default {default!r} is not supported (a head "
-                         "falls back to BOS, which gives None)",
-                         "use default=None (the model then gives None there, and later Maps keep "
-                         "None: they are not called on it), or make the selector select at least "
-                         "one key at every query so that the default is never used")
 
     def _numerical_aggregate(self, node: Node, sop: str, default, can_be_empty: bool) -> None:
         if self.enc(sop) != NUMERICAL:
@@ -181,9 +181,9 @@ class _Checker:
         if can_be_empty and default is None:
             self.add(node, "its selector can select nothing, where the evaluator gives None "
                      "but a numerical head gives 0", "pass default=0")
-        elif can_be_empty and default != 0:
-            self.add(node, f"numerical default {default!r} is not supported (a head that "
-                     "selects nothing gives 0)", "pass default=0 and add the offset with a Map")
+        elif can_be_empty and not (_is_number(default) and math.isfinite(default)):
+            self.add(node, f"numerical default {default!r} is not a finite number, which one "
+                     "residual direction cannot hold", "pass a finite number as default")
 
 def _outcome(f, x) -> tuple:
     try:

@@ -60,9 +60,20 @@ def _selector_argument(function: str, value: Any) -> Any:
     return value
 
 
+def _comparable(sop: Any) -> Any:
+    """A numerical s-op as a categorical copy (a discretising MLP): heads compare categories."""
+    if ops.is_numerical(sop):
+        return rasp.categorical(rasp.Map(_same, sop))
+    return sop
+
+
+def _same(x: Any) -> Any:
+    return x
+
+
 def select(keys: Any, queries: Any, predicate: Any) -> Any:
-    keys = _sop_argument("select", keys, 0, "keys")
-    queries = _sop_argument("select", queries, 1, "queries")
+    keys = _comparable(_sop_argument("select", keys, 0, "keys"))
+    queries = _comparable(_sop_argument("select", queries, 1, "queries"))
     if isinstance(predicate, bool):
         predicate = rasp.Comparison.TRUE if predicate else rasp.Comparison.FALSE
     if not isinstance(predicate, rasp.Comparison):
@@ -129,11 +140,25 @@ def _range(*args: Any) -> list[int]:
     for index, value in enumerate(args):
         if isinstance(value, bool) or not isinstance(value, int):
             raise Problem(f"range() needs constant integers, not {ops.describe(value)}", index)
-    return list(range(*args))
+    if len(args) == 3 and args[2] == 0:
+        raise Problem("range() step must not be zero", 2)
+    numbers = range(*args)
+    if len(numbers) > ops.MAX_CONSTANT_LENGTH:
+        raise Problem(f"range() of {len(numbers)} numbers is too long (the limit is "
+                      f"{ops.MAX_CONSTANT_LENGTH}; loops run when the program is loaded)")
+    return list(numbers)
+
+
+def _zip(*args: Any) -> list[list]:
+    for index, value in enumerate(args):
+        if not isinstance(value, list | tuple | str):
+            raise Problem(f"zip() needs constant lists or strings, not {ops.describe(value)}",
+                          index)
+    return [list(items) for items in zip(*args, strict=False)]
 
 
 def _len(value: Any) -> int:
-    if not isinstance(value, list | str):
+    if not isinstance(value, list | tuple | str | dict):
         raise Problem(
             f"len() needs a constant list or string, not {ops.describe(value)} "
             "(the length of the input is the s-op 'length')",
@@ -154,12 +179,51 @@ BUILTIN_FUNCTIONS = (
     Builtin("abs", ("x",), 1, lambda x: ops.elementwise("abs", abs, x)),
     Builtin("range", ("start", "stop", "step"), 1, _range),
     Builtin("len", ("list",), 1, _len),
+    Builtin("zip", ("first", "second", "third", "fourth"), 1, _zip),
 )
+
+
+def _as_int(token: Any) -> int:
+    if isinstance(token, str):
+        return int(token.strip())
+    if isinstance(token, float) and not token.is_integer():
+        raise ValueError(f"{token!r} is not an integer")
+    return int(token)
+
+
+def _as_float(token: Any) -> float:
+    return float(token.strip() if isinstance(token, str) else token)
+
+
+_BOOL_WORDS = {"true": True, "false": False, "1": True, "0": False}
+
+
+def _as_bool(token: Any) -> bool:
+    if isinstance(token, str):
+        if token.strip().lower() not in _BOOL_WORDS:
+            raise ValueError(f"{token!r} is not a boolean")
+        return _BOOL_WORDS[token.strip().lower()]
+    return bool(token)
+
+
+def typed_tokens() -> dict[str, Any]:
+    """The paper's ``tokens_str``/``_int``/``_float``/``_bool``: the input read as that type.
+
+    ``tokens_str`` is ``tokens`` itself (compile with a vocabulary of strings); the others are
+    categorical Maps converting each vocabulary token (one MLP; a token that does not convert
+    is outside the program's domain).
+    """
+    names: dict[str, Any] = {"tokens_str": rasp.tokens}
+    for name, convert in (("tokens_int", _as_int), ("tokens_float", _as_float),
+                          ("tokens_bool", _as_bool)):
+        names[name] = rasp.categorical(rasp.Map(convert, rasp.tokens)).named(name)
+    return names
 
 
 def predefined() -> dict[str, Any]:
     """A table of every predefined name."""
     names: dict[str, Any] = {"tokens": rasp.tokens, "indices": rasp.indices, "length": rasp.length}
+    names.update(typed_tokens())
     names.update({"true": True, "True": True, "false": False, "False": False, "None": None})
     names.update({b.name: b for b in BUILTIN_FUNCTIONS})
     return names

@@ -24,7 +24,12 @@ from tracr.frontend.expressions import EXPRESSIONS
 
 # Calls nest this deep at most; deeper recursion is reported instead of overflowing Python.
 MAX_CALL_DEPTH = 30
-_PRIMITIVES = ("tokens", "indices", "length")
+# Expression nodes evaluated in one load at most (loops and recursion unroll at load time).
+MAX_STEPS = 500_000
+_PRIMITIVES = ("tokens", "indices", "length", "tokens_str", "tokens_int", "tokens_float",
+               "tokens_bool")
+# Names a program cannot rebind (any other predefined or library name can be shadowed).
+RESERVED = frozenset({"true", "false", "True", "False", "None"})
 
 
 class Scope:
@@ -55,6 +60,7 @@ class UserFunction:
     body: list[lark.Tree]
     closure: Scope
     node: lark.Tree
+    source: Source | None = None  # where the body was written (None: the program itself)
 
 
 class _Return(Exception):
@@ -69,6 +75,7 @@ class Result:
 
     namespace: dict[str, Any]
     last_sop: str | None
+    notes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -77,7 +84,10 @@ class Evaluator:
 
     source: Source
     predefined: dict[str, Any] = field(default_factory=builtins.predefined)
+    library: tuple[Source, lark.Tree] | None = None
+    notes: list[str] = field(default_factory=list)
     depth: int = 0
+    steps: int = 0
     last_sop: str | None = None
     # id -> (expression, named at top level?) for every expression an assignment named.
     named: dict[int, tuple[Any, bool]] = field(default_factory=dict)
@@ -85,11 +95,16 @@ class Evaluator:
     def __post_init__(self) -> None:
         builtin_scope = Scope()
         builtin_scope.vars.update(self.predefined)
-        self.globals = Scope(builtin_scope)
+        library_scope = Scope(builtin_scope)
+        self.globals = Scope(library_scope)
+        if self.library is not None:
+            program, (self.source, tree) = self.source, self.library
+            self.exec_block(tree.children, library_scope)
+            self.source = program
 
     def run(self, tree: lark.Tree) -> Result:
         self.exec_block(tree.children, self.globals)
-        return Result(dict(self.globals.vars), self.last_sop)
+        return Result(dict(self.globals.vars), self.last_sop, tuple(self.notes))
 
     def error(self, where: lark.Tree | lark.Token, message: str) -> RASPSourceError:
         if isinstance(where, lark.Token):
@@ -100,16 +115,43 @@ class Evaluator:
 
     def exec_block(self, statements: Sequence[lark.Tree], scope: Scope) -> None:
         for statement in statements:
-            getattr(self, f"exec_{statement.data}")(statement, scope)
+            try:
+                getattr(self, f"exec_{statement.data}")(statement, scope)
+            except (_Return, RASPSourceError, RecursionError):
+                raise
+            except Exception as exc:  # noqa: BLE001 - anything else is still the source's
+                raise self.error(statement, f"{type(exc).__name__}: {exc}") from None
 
     def exec_assign(self, node: lark.Tree, scope: Scope) -> None:
-        name, expr = node.children
-        self.bind(scope, name, self.eval(expr, scope), rename=True)
+        targets, exprs = node.children
+        values = self.eval_exprs(exprs, scope)
+        for name, value in zip(targets.children, self.unpack(node, targets, values), strict=True):
+            self.bind(scope, name, value, rename=True)
+
+    def exec_expr_stmt(self, node: lark.Tree, scope: Scope) -> None:
+        self.eval(node.children[0], scope)
 
     def exec_return_stmt(self, node: lark.Tree, scope: Scope) -> None:
         if scope is self.globals:
             raise self.error(node, "'return' outside a function")
-        raise _Return(self.eval(node.children[0], scope))
+        raise _Return(self.eval_exprs(node.children[0], scope))
+
+    def eval_exprs(self, node: lark.Tree, scope: Scope) -> Any:
+        """``a`` is its value; ``a, b`` is the list of values."""
+        values = [self.eval(child, scope) for child in node.children]
+        return values[0] if len(values) == 1 else values
+
+    def unpack(self, node: lark.Tree, targets: lark.Tree, value: Any) -> list[Any]:
+        """The values for ``targets`` (one name takes the value whole)."""
+        count = len(targets.children)
+        if count == 1:
+            return [value]
+        if not isinstance(value, list | tuple | str) or len(value) != count:
+            raise self.error(
+                node, f"cannot unpack {ops.describe(value)} into {count} names "
+                "(it must be a constant list of that length)",
+            )
+        return list(value)
 
     def exec_funcdef(self, node: lark.Tree, scope: Scope) -> None:
         name, params, block = node.children
@@ -118,20 +160,21 @@ class Evaluator:
             if param in params.children[:index]:
                 raise self.error(param, f"duplicate parameter '{param}' in function '{name}'")
         names = tuple(str(param) for param in params.children)
-        self.bind(
-            scope, name, UserFunction(str(name), names, block.children, scope, node), rename=False
-        )
+        function = UserFunction(str(name), names, block.children, scope, node, self.source)
+        self.bind(scope, name, function, rename=False)
 
     def exec_for_stmt(self, node: lark.Tree, scope: Scope) -> None:
-        name, iterable_node, block = node.children
+        targets, iterable_node, block = node.children
         for item in self.constant_iterable(iterable_node, scope, "a for loop"):
-            self.bind(scope, name, item, rename=False)
+            for name, value in zip(targets.children, self.unpack(node, targets, item),
+                                   strict=True):
+                self.bind(scope, name, value, rename=False)
             self.exec_block(block.children, scope)
 
     # Names.
 
     def check_bindable(self, name: lark.Token) -> None:
-        if str(name) in self.predefined:
+        if str(name) in RESERVED:
             raise self.error(name, f"cannot assign to the predefined name '{name}'")
 
     def bind(self, scope: Scope, name: lark.Token, value: Any, *, rename: bool) -> None:
@@ -159,6 +202,12 @@ class Evaluator:
     # Expressions.
 
     def eval(self, node: lark.Tree, scope: Scope) -> Any:
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise self.error(
+                node, f"loading the program takes more than {MAX_STEPS} evaluation steps "
+                "(loops and recursion run at load time); make its loops shorter",
+            )
         return EXPRESSIONS[node.data](self, node, scope)
 
     def apply(self, node: lark.Tree, fn: Any, *args: Any, arg_nodes: Sequence = ()) -> Any:
@@ -170,11 +219,13 @@ class Evaluator:
             if problem.arg is not None and problem.arg < len(arg_nodes):
                 where = arg_nodes[problem.arg]
             raise self.error(where, problem.message) from None
-        except TracrError as exc:
+        except (TracrError, ArithmeticError, ValueError, TypeError, LookupError) as exc:
             raise self.error(node, f"{type(exc).__name__}: {exc}") from None
 
     def constant_iterable(self, node: lark.Tree, scope: Scope, what: str) -> list | str:
         iterable = self.eval(node, scope)
+        if isinstance(iterable, dict):
+            return list(iterable)
         if not isinstance(iterable, list | str):
             raise self.error(
                 node,
@@ -217,10 +268,12 @@ class Evaluator:
         scope = Scope(function.closure)
         scope.vars.update(zip(function.params, args, strict=True))
         self.depth += 1
+        caller, self.source = self.source, function.source or self.source
         try:
             self.exec_block(function.body, scope)
         except _Return as returned:
             return returned.value
         finally:
             self.depth -= 1
+            self.source = caller
         raise self.error(function.node, f"function '{function.name}' ended without 'return'")

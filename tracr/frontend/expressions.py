@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ast
 import difflib
+import math
+import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -32,13 +34,30 @@ def _name(ev: Evaluator, node: lark.Tree, scope: Scope) -> Any:
         raise ev.error(node, f"undefined name '{name}'{hint}") from None
 
 
+MAX_NUMBER_CHARS = 100  # a longer literal is a mistake (and Python's int() refuses 4300)
+
+
 def _number(ev: Evaluator, node: lark.Tree, scope: Scope) -> Any:
     text = str(node.children[0])
-    return int(text) if text.isdigit() else float(text)
+    if len(text) > MAX_NUMBER_CHARS:
+        raise ev.error(node, f"a number literal of {len(text)} characters is too long "
+                       f"(at most {MAX_NUMBER_CHARS})")
+    value = int(text) if text.isdigit() else float(text)
+    if not math.isfinite(value):
+        raise ev.error(node, f"the number {text} is too large for a float")
+    return value
 
 
 def _string(ev: Evaluator, node: lark.Tree, scope: Scope) -> Any:
-    return ast.literal_eval(str(node.children[0]))
+    text = str(node.children[0])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # Python warns about unknown escapes like "\d"
+            return ast.literal_eval(text)
+    except (SyntaxError, ValueError, Warning) as exc:
+        reason = getattr(exc, "msg", None) or str(exc)
+        raise ev.error(node, f"invalid string literal {text}: {reason} (strings take "
+                       "Python's escapes: \\n, \\t, \\\\, \\\", \\x41, ...)") from None
 
 
 def _list(ev: Evaluator, node: lark.Tree, scope: Scope) -> Any:
@@ -49,18 +68,48 @@ def _predicate(ev: Evaluator, node: lark.Tree, scope: Scope) -> Any:
     return ops.PREDICATES[str(node.children[0])]
 
 
-def _comprehension(ev: Evaluator, node: lark.Tree, scope: Scope) -> Any:
-    element, name, iterable_node, *condition = node.children
-    iterable = ev.constant_iterable(iterable_node, scope, "a list comprehension")
-    ev.check_bindable(name)
-    inner = type(scope)(scope)
-    result = []
+def _comprehension_scopes(ev: Evaluator, node: lark.Tree, scope: Scope, targets, iterable_node,
+                          condition: list):
+    """The inner scope of each item a comprehension keeps (its condition holds)."""
+    iterable = ev.constant_iterable(iterable_node, scope, "a comprehension")
+    for name in targets.children:
+        ev.check_bindable(name)
     for item in iterable:
-        inner.vars[str(name)] = item
+        inner = type(scope)(scope)
+        names = [str(n) for n in targets.children]
+        inner.vars.update(zip(names, ev.unpack(node, targets, item), strict=True))
         if condition and not ev.constant_condition(condition[0], inner, "comprehension"):
             continue
-        result.append(ev.eval(element, inner))
-    return result
+        yield inner
+
+
+def _comprehension(ev: Evaluator, node: lark.Tree, scope: Scope) -> Any:
+    element, targets, iterable_node, *condition = node.children
+    return [ev.eval(element, inner)
+            for inner in _comprehension_scopes(ev, node, scope, targets, iterable_node,
+                                               condition)]
+
+
+def _dict(ev: Evaluator, node: lark.Tree, scope: Scope) -> Any:
+    pairs = [(ev.eval(item.children[0], scope), item.children[1]) for item in node.children]
+    return {_dict_key(ev, key, item): ev.eval(value, scope)
+            for (key, value), item in zip(pairs, node.children, strict=True)}
+
+
+def _dict_comprehension(ev: Evaluator, node: lark.Tree, scope: Scope) -> Any:
+    key_node, value_node, targets, iterable_node, *condition = node.children
+    out = {}
+    for inner in _comprehension_scopes(ev, node, scope, targets, iterable_node, condition):
+        out[_dict_key(ev, ev.eval(key_node, inner), key_node)] = ev.eval(value_node, inner)
+    return out
+
+
+def _dict_key(ev: Evaluator, key: Any, node: lark.Tree) -> Any:
+    if isinstance(key, list):
+        key = tuple(key)
+    if not ops.is_constant(key) or isinstance(key, dict):
+        raise ev.error(node, f"a dictionary key must be a constant, not {ops.describe(key)}")
+    return key
 
 
 def _conditional(ev: Evaluator, node: lark.Tree, scope: Scope) -> Any:
@@ -80,9 +129,17 @@ def _conditional(ev: Evaluator, node: lark.Tree, scope: Scope) -> Any:
 
 def _subscript(ev: Evaluator, node: lark.Tree, scope: Scope) -> Any:
     container, index = (ev.eval(child, scope) for child in node.children)
+    if ops.is_sop(container) or ops.is_sop(index):
+        return ev.apply(node, ops.subscript, container, index)
+    if isinstance(container, dict):
+        key = tuple(index) if isinstance(index, list) else index
+        if key not in container:
+            raise ev.error(node.children[1], f"the dictionary has no key {key!r}")
+        return container[key]
     if not isinstance(container, list | str):
         raise ev.error(
-            node, f"only constant lists and strings can be indexed, not {ops.describe(container)}"
+            node, f"only constant lists, strings and dictionaries can be indexed, not "
+            f"{ops.describe(container)}"
         )
     if isinstance(index, bool) or not isinstance(index, int):
         raise ev.error(
@@ -138,6 +195,8 @@ EXPRESSIONS: dict[str, Handler] = {
     "list": _list,
     "predicate": _predicate,
     "comprehension": _comprehension,
+    "dict": _dict,
+    "dict_comprehension": _dict_comprehension,
     "conditional": _conditional,
     "subscript": _subscript,
     "call": _call,

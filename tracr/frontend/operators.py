@@ -58,7 +58,23 @@ def is_numerical(value: Any) -> bool:
 
 
 def is_constant(value: Any) -> bool:
-    return value is None or isinstance(value, bool | int | float | str | list)
+    return value is None or isinstance(value, bool | int | float | str | list | tuple | dict)
+
+
+# Bounds on load-time constants, so that a doubling chain stops with a clear error.
+MAX_CONSTANT_LENGTH = 100_000  # elements of a list, characters of a string, entries of a dict
+MAX_INT_BITS = 4096
+
+
+def check_size(value: Any) -> Any:
+    """``value``, or a Problem when it is a constant too large to build at load time."""
+    if isinstance(value, str | list | tuple | dict) and len(value) > MAX_CONSTANT_LENGTH:
+        raise Problem(f"a constant of {len(value)} elements is too large (the limit is "
+                      f"{MAX_CONSTANT_LENGTH}); RASP programs need only small constants")
+    if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+        raise Problem(f"an integer of {value.bit_length()} bits is too large (the limit is "
+                      f"{MAX_INT_BITS} bits)")
+    return value
 
 
 def describe(value: Any) -> str:
@@ -77,8 +93,10 @@ def describe(value: Any) -> str:
         return f"the number {value!r}"
     if isinstance(value, str):
         return f"the string {value!r}"
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return "a list"
+    if isinstance(value, dict):
+        return "a dictionary"
     return "a function"
 
 
@@ -87,9 +105,26 @@ def _check_operand(symbol: str, value: Any) -> None:
         raise Problem(f"'{symbol}' cannot be applied to {describe(value)}")
 
 
+def _precheck(symbol: str, args: tuple) -> None:
+    """Refuses ``"a" * 10**9`` before building it (``check_size`` would only see it after)."""
+    if symbol != "*" or len(args) != 2:
+        return
+    for seq, count in (args, args[::-1]):
+        if isinstance(seq, str | list) and isinstance(count, int):
+            if len(seq) * max(count, 0) > MAX_CONSTANT_LENGTH:
+                raise Problem(f"'*' would build a constant of {len(seq) * count} elements (the "
+                              f"limit is {MAX_CONSTANT_LENGTH})")
+    ints = [a for a in args if isinstance(a, int)]
+    if len(ints) == 2 and sum(abs(a).bit_length() for a in ints) > MAX_INT_BITS:
+        raise Problem(f"'*' would build an integer of over {MAX_INT_BITS} bits")
+
+
 def _fold(symbol: str, fn: Callable[..., Any], *args: Any) -> Any:
+    _precheck(symbol, args)
     try:
-        return fn(*args)
+        return check_size(fn(*args))
+    except Problem:
+        raise
     except Exception as exc:  # noqa: BLE001 - any failure of constant folding is the user's
         operands = " and ".join(describe(a) for a in args)
         raise Problem(f"cannot compute '{symbol}' of {operands}: {exc}") from None
@@ -139,15 +174,42 @@ def compare(symbol: str, left: Any, right: Any) -> Any:
 
 
 def contains(item: Any, container: Any) -> Any:
-    """``item in container``; the container must be a constant list or string."""
+    """``item in container``: elementwise where either side is an s-op."""
     _check_operand("in", item)
-    if not isinstance(container, list | str):
+    if is_sop(container):
+        return lift(_contains, item, container)
+    if not isinstance(container, list | tuple | str | dict):
         raise Problem(
-            f"the right side of 'in' must be a constant list or string, not {describe(container)}"
+            "the right side of 'in' must be a constant list, string or dictionary, or an "
+            f"s-op, not {describe(container)}"
         )
     if not is_sop(item):
-        return _fold("in", operator.contains, container, item)
-    return rasp.Map(lambda x: x in container, item)
+        return _fold("in", _contains, item, container)
+    return rasp.Map(lambda x: _contains(x, container), item)
+
+
+def _contains(item: Any, container: Any) -> bool:
+    if isinstance(item, list):
+        item = tuple(item)
+    if isinstance(container, list | tuple):
+        return any(_same_constant(item, c) for c in container)
+    return item in container
+
+
+def _same_constant(item: Any, element: Any) -> bool:
+    return item == (tuple(element) if isinstance(element, list) else element)
+
+
+def subscript(container: Any, index: Any) -> Any:
+    """``container[index]`` elementwise: a constant indexed by an s-op (``"abc"[indices]``),
+    an s-op of sequences indexed by a constant, or both s-ops."""
+    for value in (container, index):
+        _check_operand("[]", value)
+    if isinstance(container, list):
+        container = tuple(container)  # captured by the Map: keep it unchanged
+    if isinstance(index, list):
+        index = tuple(index)
+    return lift(operator.getitem, container, index)
 
 
 def negate(symbol: str, value: Any) -> Any:

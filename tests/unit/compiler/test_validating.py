@@ -37,8 +37,7 @@ def _parsed(error: UnsupportedExprError) -> list[dict]:
 
 def _three_problems() -> tuple[rasp.SOp, list[rasp.SOp]]:
     everyone = rasp.Select(rasp.tokens, rasp.tokens, C.TRUE)
-    some = rasp.Select(rasp.tokens, rasp.indices, C.LT)
-    bad_default = rasp.Aggregate(some, rasp.tokens, default=7).named("bad_default")
+    bad_default = rasp.Aggregate(everyone, rasp.numerical(rasp.tokens + 0)).named("bad_default")
     cat_mean = rasp.numerical(rasp.Aggregate(everyone, rasp.tokens, default=0)).named("cat_mean")
     short = rasp.ConstantSOp([1, 2]).named("short")
     big = rasp.Map(lambda x: x > 1.5, cat_mean)  # categorical: fine on its own
@@ -68,14 +67,12 @@ def test_the_message_lists_one_problem_per_line():
     ("make", "reason", "fix"),
     [
         (lambda: rasp.numerical(rasp.tokens), "numerical tokens", "categorical tokens"),
-        (lambda: rasp.Aggregate(rasp.Select(rasp.tokens, rasp.tokens, C.LT), rasp.tokens,
-                                default=0), "categorical default 0", "default=None"),
         (lambda: rasp.numerical(rasp.Aggregate(rasp.Select(rasp.tokens, rasp.tokens, C.LT),
                                                rasp.numerical(rasp.tokens + 0))),
          "select nothing", "default=0"),
         (lambda: rasp.numerical(rasp.Aggregate(rasp.Select(rasp.tokens, rasp.tokens, C.LT),
-                                               rasp.numerical(rasp.tokens + 0), default=2)),
-         "numerical default 2", "add the offset with a Map"),
+                                               rasp.numerical(rasp.tokens + 0), default="2")),
+         "numerical default '2' is not a finite number", "finite number"),
         (lambda: rasp.Aggregate(rasp.Select(rasp.tokens, rasp.tokens, C.TRUE),
                                 rasp.numerical(rasp.tokens + 0)),
          "categorical Aggregate of a numerical SOp", "rasp.numerical"),
@@ -84,8 +81,8 @@ def test_the_message_lists_one_problem_per_line():
          "numerical Aggregate of a categorical SOp", "rasp.numerical"),
         (lambda: rasp.SelectorWidth(rasp.Select(rasp.numerical(rasp.tokens + 0), rasp.tokens,
                                                 C.EQ)), "is numerical", "rasp.categorical"),
-        (lambda: rasp.SequenceMap(lambda x, y: x + y, rasp.numerical(rasp.tokens + 0),
-                                  rasp.tokens), "two categorical inputs", "categorical"),
+        (lambda: rasp.SequenceMap(lambda x, y: (x, y), rasp.numerical(rasp.Map(str, rasp.tokens)),
+                                  rasp.tokens), "holds non-numbers", "categorical"),
         (lambda: rasp.ConstantSOp([1, 2]), "fewer than max_seq_len", "one value per position"),
         (lambda: rasp.numerical(rasp.Map(lambda x: None if x == 1 else x, rasp.tokens)),
          "can be None", "never give None"),
@@ -95,7 +92,7 @@ def test_the_message_lists_one_problem_per_line():
             rasp.Select(rasp.tokens, rasp.tokens, C.LT), rasp.tokens))),
          "can be None", "keep this Map categorical"),
     ],
-    ids=["numerical_tokens", "categorical_default", "numerical_default_none",
+    ids=["numerical_tokens", "numerical_default_none",
          "numerical_default_other", "categorical_of_numerical", "numerical_of_categorical",
          "numerical_select", "numerical_sequence_map", "short_constant", "numerical_none",
          "numerical_non_number", "numerical_map_of_none"],
@@ -111,8 +108,9 @@ def test_each_refusal_names_the_expression_its_reason_and_a_fix(make, reason, fi
 def test_problems_are_keyed_by_identity_not_name():
     # Two different expressions with one name: both are reported, each with its own label.
     some = rasp.Select(rasp.tokens, rasp.indices, C.LT)
-    first = rasp.Aggregate(some, rasp.tokens, default=1).named("same")
-    second = rasp.Aggregate(some, rasp.indices, default=2).named("same")
+    values = rasp.numerical(rasp.tokens + 0)
+    first = rasp.Aggregate(some, values).named("same")  # categorical of numerical: refused
+    second = rasp.Aggregate(some, rasp.numerical(values + 1)).named("same")
     program = rasp.SequenceMap(lambda x, y: (x, y), first, second)
     problems = _parsed(_refusal(program))
     assert {p["label"] for p in problems} == {first.label, second.label}
@@ -121,7 +119,7 @@ def test_problems_are_keyed_by_identity_not_name():
 
 def test_one_expression_used_twice_is_reported_once():
     some = rasp.Select(rasp.tokens, rasp.indices, C.LT)
-    bad = rasp.Aggregate(some, rasp.tokens, default=1)
+    bad = rasp.Aggregate(some, rasp.numerical(rasp.tokens + 0))
     program = rasp.SequenceMap(lambda x, y: (x, y), bad, bad + 1)
     assert [p["label"] for p in _parsed(_refusal(program))] == [bad.label]
 

@@ -131,8 +131,9 @@ def test_wrong_argument_kinds(source, message, column):
         ),
         ("def f() { return 1; }\nx = not f", "'not' cannot be applied to a function", 5),
         (
-            "x = tokens in indices",
-            "the right side of 'in' must be a constant list or string, not an s-op",
+            "x = tokens in select(tokens, tokens, ==)",
+            "the right side of 'in' must be a constant list, string or dictionary, or an "
+            "s-op, not a selector",
             5,
         ),
         ("s = select(tokens, tokens, ==)\nx = s in [1]", "'in' cannot be applied to a selector", 5),
@@ -167,8 +168,9 @@ def test_operations_on_the_wrong_kinds(source, message, column):
 @pytest.mark.parametrize(
     ("source", "message", "column"),
     [
-        ("x = tokens[0]", "only constant lists and strings can be indexed, not an s-op", 5),
-        ("x = [1, 2][tokens]", "an index must be a constant integer, not an s-op", 12),
+        ("x = select(tokens, tokens, ==)[0]",
+         "only constant lists, strings and dictionaries can be indexed, not a selector", 5),
+        ("x = [1, 2][1.5]", "an index must be a constant integer, not the number 1.5", 12),
         ("x = [1, 2][2]", "index 2 is out of range for a list of length 2", 12),
         ('x = "ab"[-3]', "index -3 is out of range for a string of length 2", 10),
         (
@@ -179,7 +181,7 @@ def test_operations_on_the_wrong_kinds(source, message, column):
         ),
         (
             "x = [t for t in 3]",
-            "a list comprehension is unrolled when the program is loaded, so "
+            "a comprehension is unrolled when the program is loaded, so "
             "it needs a constant list, string or range, not the number 3",
             17,
         ),
@@ -201,10 +203,9 @@ def test_constant_only_constructs(source, message, column):
         ("for i in [1] { return i }", "'return' outside a function", 1, 16),
         ("def f(a) {\n  b = a\n}\nx = f(1)", "function 'f' ended without 'return'", 1, 1),
         ("def f(a, a) { return a; }", "duplicate parameter 'a' in function 'f'", 1, 10),
-        ("tokens = indices", "cannot assign to the predefined name 'tokens'", 1, 1),
-        ("def f(length) { return 1; }", "cannot assign to the predefined name 'length'", 1, 7),
-        ("for select in [1] { x = 1 }", "cannot assign to the predefined name 'select'", 1, 5),
-        ("def aggregate() { return 1; }", "cannot assign to the predefined name 'aggregate'", 1, 5),
+        ("True = 1", "cannot assign to the predefined name 'True'", 1, 1),
+        ("def f(None) { return 1; }", "cannot assign to the predefined name 'None'", 1, 7),
+        ("for false in [1] { x = 1 }", "cannot assign to the predefined name 'false'", 1, 5),
         ("x = [true for true in [1]]", "cannot assign to the predefined name 'true'", 1, 15),
     ],
 )
