@@ -91,20 +91,21 @@ def compile_rasp_to_model(
         layout=layout,
     )
     if layout == "economical":
-        if max_params is not None and size_guard.estimate(agraph).params > max_params:
-            _check_economical_size(agraph, settings, max_params, compiler_bos, compiler_pad)
-        agraph, settings = _economical(agraph, settings, compiler_bos, compiler_pad)
-    blocks = graph_to_craft.build_blocks(agraph, settings)
+        over = max_params is not None and size_guard.estimate(agraph).params > max_params
+        agraph, settings, blocks, params = _economical(agraph, settings, compiler_bos,
+                                                       compiler_pad)
+        if over:
+            _check_economical_size(params, max_params)
+    else:
+        blocks = graph_to_craft.build_blocks(agraph, settings)
     alloc = allocation.allocate(agraph.graph, blocks)
     model = craft_to_model.assemble(agraph, blocks, alloc, compiler_bos, compiler_pad)
     return assemble.AssembledTransformerModel.of(model)
 
 
-def _check_economical_size(agraph, settings, max_params: int, bos, pad) -> None:
-    """The size guard for the economical layout: the reference estimate is too big, so size
-    the economical model itself (``sizing``) and refuse only if that is too big as well."""
-    eco = _split_ranks(agraph, settings, bos, pad)
-    _, params = sizing.estimated_size(eco, settings, bos, pad)
+def _check_economical_size(params: int, max_params: int) -> None:
+    """The size guard for the economical layout: the reference estimate is too big, so the
+    economical model's own size (``sizing``) decides; refuse only if that is too big too."""
     if params > max_params:
         raise CompilerError(
             f"the compiled model would have {params:,} parameters "
@@ -114,21 +115,24 @@ def _check_economical_size(agraph, settings, max_params: int, bos, pad) -> None:
 
 
 def _economical(agraph, settings, bos, pad):
-    """The economical graph and settings, or the reference's where that is no bigger.
+    """The economical graph, settings, blocks and parameter count, or the reference's where
+    that is no bigger (the blocks are built once and sized, then assembled).
 
     The economical constructions carry small fixed costs (a second head, two numbers and a
     few units); on tiny models these can exceed what they save. Below ``SMALL_MODEL``
     parameters both layouts are sized (``sizing``, cheap there) and the smaller is built.
     """
     eco = _split_ranks(agraph, settings, bos, pad)
-    layers, params = sizing.estimated_size(eco, settings, bos, pad)
+    blocks = graph_to_craft.build_blocks(eco, settings)
+    layers, params = sizing.size_of_blocks(eco, blocks, bos, pad)
     if params >= SMALL_MODEL:
-        return eco, settings
+        return eco, settings, blocks, params
     reference = dataclasses.replace(settings, layout="reference")
-    ref_layers, ref_params = sizing.estimated_size(agraph, reference, bos, pad)
+    ref_blocks = graph_to_craft.build_blocks(agraph, reference)
+    ref_layers, ref_params = sizing.size_of_blocks(agraph, ref_blocks, bos, pad)
     if ref_layers < layers or (ref_layers == layers and ref_params <= params):
-        return agraph, reference
-    return eco, settings
+        return agraph, reference, ref_blocks, ref_params
+    return eco, settings, blocks, params
 
 
 def _split_ranks(agraph, settings, bos, pad):

@@ -14,7 +14,11 @@ from tracr.compiler.nodes import AnnotatedGraph
 
 def estimated_size(agraph: AnnotatedGraph, settings, bos, pad) -> tuple[int, int]:
     """(layers, parameter count) of the model ``agraph`` compiles to, as ``assemble`` counts."""
-    blocks = graph_to_craft.build_blocks(agraph, settings)
+    return size_of_blocks(agraph, graph_to_craft.build_blocks(agraph, settings), bos, pad)
+
+
+def size_of_blocks(agraph: AnnotatedGraph, blocks, bos, pad) -> tuple[int, int]:
+    """(layers, parameter count) of the model built from ``agraph``'s ``blocks``."""
     alloc = allocation.allocate(agraph.graph, blocks)
     layers = craft_to_model.group_layers(blocks, alloc)
     d = craft_to_model.residual_space(agraph, blocks, bos, pad).num_dims
