@@ -1,5 +1,6 @@
 """SPEC 2b, the staged pipeline: each stage of the reference callable on its own, on networkx
-graphs of ``Node`` dicts, giving the same model as ``compile_rasp_to_model``."""
+graphs of ``Node`` dicts, giving the same model as ``compile_rasp_to_model`` with the
+reference's layout (``layout="reference"``: one construction per expression)."""
 
 import networkx as nx
 import numpy as np
@@ -81,7 +82,8 @@ PROGRAMS = [  # dyck2 compiles for seconds: slow
 def test_stages_give_the_compiled_model(name):
     case = lib_catalog.build(name, vocab_size=3, max_seq_len=4)
     want = compiling.compile_rasp_to_model(case.program, case.vocab, case.max_seq_len,
-                                           compiler_bos=BOS, compiler_pad=PAD)
+                                           compiler_bos=BOS, compiler_pad=PAD,
+                                           layout="reference")
     _, got = _stages(case.program, case.vocab, case.max_seq_len)
     assert got.residual_labels == want.residual_labels
     assert got.model_config == want.model_config
@@ -97,7 +99,7 @@ def test_stages_give_the_compiled_model(name):
 def test_causal_stages_give_the_causal_model():
     program = lib.make_frac_prevs(rasp.tokens == 1)
     want = compiling.compile_rasp_to_model(program, {0, 1}, 4, causal=True, compiler_bos=BOS,
-                                           compiler_pad=PAD)
+                                           compiler_pad=PAD, layout="reference")
     _, got = _stages(program, {0, 1}, 4, causal=True)
     assert got.model_config.causal
     assert got.apply([BOS, 1, 0, 1]).decoded == want.apply([BOS, 1, 0, 1]).decoded

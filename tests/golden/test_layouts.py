@@ -15,7 +15,8 @@ from tracr.compiler import compiling, lib_catalog
 from tracr.model.text import model_text
 
 HERE = Path(__file__).parent
-PROGRAMS = ["reverse", "sort_unique", "frac_prevs", "shift_by", "sort_dup", "shuffle_dyck2"]
+PROGRAMS = ["reverse", "sort_unique", "frac_prevs", "shift_by", "sort_dup", "shuffle_dyck2", "sort",
+            "dyck1"]
 
 
 def _renumber(text: str) -> str:
@@ -27,12 +28,19 @@ def _renumber(text: str) -> str:
     return re.sub(r"_(\d+)(?=\b|_)", sub, text)
 
 
+# The reference layout's goldens keep their original names; the economical default's carry
+# ".economical" (they differ where a cheaper construction was chosen, e.g. reverse).
+GOLDEN_SUFFIX = {"reference": "", "economical": ".economical"}
+
+
+@pytest.mark.parametrize("layout", sorted(GOLDEN_SUFFIX))
 @pytest.mark.parametrize("name", PROGRAMS)
-def test_layout_matches_golden(name):
+def test_layout_matches_golden(name, layout):
     case = lib_catalog.build(name, vocab_size=3, max_seq_len=4)
-    model = compiling.compile_rasp_to_model(case.program, case.vocab, case.max_seq_len)
+    model = compiling.compile_rasp_to_model(case.program, case.vocab, case.max_seq_len,
+                                            layout=layout)
     text = _renumber(model_text(model)) + "\n"
-    path = HERE / f"{name}.txt"
+    path = HERE / f"{name}{GOLDEN_SUFFIX[layout]}.txt"
     if os.environ.get("TRACR_UPDATE_GOLDEN"):
         path.write_text(text)
     assert path.exists(), f"no golden file {path.name}; run with TRACR_UPDATE_GOLDEN=1"

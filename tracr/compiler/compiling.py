@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 from collections.abc import Hashable, Iterable
 
@@ -14,17 +15,25 @@ from tracr.compiler import (
     assemble,
     basis_inference,
     craft_to_model,
+    economy,
+    economy_rewrites,
     graph_to_craft,
     lookahead,
     rasp_to_graph,
     selectors,
     size_guard,
+    sizing,
     validating,
 )
 from tracr.compiler.nodes import COMPILER_BOS, COMPILER_PAD
 from tracr.craft.bases import BasisDirection
 from tracr.errors import CompilerError, UnsupportedExprError
 from tracr.rasp import rasp
+
+SMALL_MODEL = 200_000  # parameters below which both layouts are sized and compared
+# The economical layout is sized itself when the reference estimate exceeds max_params by
+# less than this factor (reverse at 1024 is ~100x smaller than the reference's n^3 table).
+ECONOMY_HEADROOM = 1000
 
 
 def compile_rasp_to_model(
@@ -36,6 +45,7 @@ def compile_rasp_to_model(
     compiler_pad: Hashable = COMPILER_PAD,
     mlp_exactness: float | None = None,
     *,
+    layout: str = "economical",
     max_params: int | None = size_guard.DEFAULT_MAX_PARAMS,
 ) -> assemble.AssembledTransformerModel:
     """Compile ``program`` into a transformer exact on every input over ``vocab`` of length
@@ -44,21 +54,33 @@ def compile_rasp_to_model(
     ``mlp_exactness``: the discretising MLPs' step sharpness is derived from the gaps between
     known values; a number given here can only make the steps sharper, never blunter.
 
+    ``layout``: ``"economical"`` (default) picks, for each expression, the cheapest exact
+    construction; ``"reference"`` builds the reference's one construction per expression
+    (one-hot tables everywhere), for comparison with published layouts.
+
     ``max_params``: refuse at once (``CompilerError``, naming the largest expression) when the
     model would have more parameters than this, estimated from the value sets before any
-    weight is built; None compiles whatever the size.
+    weight is built (in the economical layout, a too-large estimate is checked against the
+    economical model's own size); None compiles whatever the size.
     """
     vocab_set = _check_arguments(vocab, max_seq_len, causal, compiler_bos, compiler_pad,
                                  mlp_exactness)
     if max_params is not None and (isinstance(max_params, bool)
                                    or not isinstance(max_params, int) or max_params < 1):
         raise CompilerError(f"max_params must be a positive integer or None, got {max_params!r}")
+    if layout not in economy.LAYOUTS:
+        raise CompilerError(
+            f"layout must be one of {', '.join(map(repr, economy.LAYOUTS))}, got {layout!r}"
+        )
     graph = selectors.flatten_selectors(rasp_to_graph.trace(program))
     agraph = basis_inference.infer_value_sets(graph, vocab_set, max_seq_len, causal)
     problems = validating.static_problems(agraph, mlp_exactness)
     if problems:
         raise UnsupportedExprError([str(p) for p in problems])
-    size_guard.check(agraph, max_params)
+    if layout == "reference" or max_params is None:
+        size_guard.check(agraph, max_params)
+    elif size_guard.estimate(agraph).params > ECONOMY_HEADROOM * max_params:
+        size_guard.check(agraph, max_params)  # beyond what any construction saves: at once
     if causal:
         lookahead.warn_if_lookahead(program, vocab_set, max_seq_len)
     settings = graph_to_craft.CraftSettings(
@@ -66,11 +88,60 @@ def compile_rasp_to_model(
         coldness=graph_to_craft.coldness_for(max_seq_len),
         mlp_exactness=mlp_exactness,
         causal=causal,
+        layout=layout,
     )
+    if layout == "economical":
+        if max_params is not None and size_guard.estimate(agraph).params > max_params:
+            _check_economical_size(agraph, settings, max_params, compiler_bos, compiler_pad)
+        agraph, settings = _economical(agraph, settings, compiler_bos, compiler_pad)
     blocks = graph_to_craft.build_blocks(agraph, settings)
-    alloc = allocation.allocate(graph, blocks)
+    alloc = allocation.allocate(agraph.graph, blocks)
     model = craft_to_model.assemble(agraph, blocks, alloc, compiler_bos, compiler_pad)
     return assemble.AssembledTransformerModel.of(model)
+
+
+def _check_economical_size(agraph, settings, max_params: int, bos, pad) -> None:
+    """The size guard for the economical layout: the reference estimate is too big, so size
+    the economical model itself (``sizing``) and refuse only if that is too big as well."""
+    eco = _split_ranks(agraph, settings, bos, pad)
+    _, params = sizing.estimated_size(eco, settings, bos, pad)
+    if params > max_params:
+        raise CompilerError(
+            f"the compiled model would have {params:,} parameters "
+            f"({params * 8 / 1e9:.2g} GB in float64), above max_params={max_params:,}. Lower "
+            "max_seq_len or the vocabulary, or pass a larger max_params (None: no limit)"
+        )
+
+
+def _economical(agraph, settings, bos, pad):
+    """The economical graph and settings, or the reference's where that is no bigger.
+
+    The economical constructions carry small fixed costs (a second head, two numbers and a
+    few units); on tiny models these can exceed what they save. Below ``SMALL_MODEL``
+    parameters both layouts are sized (``sizing``, cheap there) and the smaller is built.
+    """
+    eco = _split_ranks(agraph, settings, bos, pad)
+    layers, params = sizing.estimated_size(eco, settings, bos, pad)
+    if params >= SMALL_MODEL:
+        return eco, settings
+    reference = dataclasses.replace(settings, layout="reference")
+    ref_layers, ref_params = sizing.estimated_size(agraph, reference, bos, pad)
+    if ref_layers < layers or (ref_layers == layers and ref_params <= params):
+        return agraph, reference
+    return eco, settings
+
+
+def _split_ranks(agraph, settings, bos, pad):
+    """The economical layout's one graph rewrite (``economy_rewrites``), re-annotated, where
+    it compiles to a model no deeper and strictly smaller (``sizing``)."""
+    rewritten = economy_rewrites.split_ranks(agraph)
+    if rewritten is None:
+        return agraph
+    split = basis_inference.infer_value_sets(rewritten, agraph.vocab, agraph.max_seq_len,
+                                             agraph.causal)
+    (layers, params), (old_layers, old_params) = (
+        sizing.estimated_size(g, settings, bos, pad) for g in (split, agraph))
+    return split if layers <= old_layers and params < old_params else agraph
 
 
 def _check_arguments(vocab, max_seq_len, causal, bos, pad, mlp_exactness) -> frozenset:

@@ -12,10 +12,18 @@ from collections.abc import Callable
 
 import numpy as np
 
+from tracr.compiler import economy
 from tracr.compiler.nodes import NUMERICAL, AnnotatedGraph, total_predicate
 from tracr.compiler.nodes import ExprNode as Node  # the compiler's node (nodes.Node is a dict)
 from tracr.craft.bases import BasisDirection, VectorSpaceWithBasis, value_sort_key
-from tracr.craft.chamber import attention, categorical_mlp, numerical_mlp
+from tracr.craft.chamber import (
+    affine_square_mlp,
+    attention,
+    categorical_mlp,
+    conjunction_attention,
+    numerical_eq_attention,
+    numerical_mlp,
+)
 from tracr.craft.transformers import MLP, AttentionHead
 from tracr.rasp import rasp
 
@@ -46,6 +54,7 @@ class CraftSettings:
     coldness: float
     mlp_exactness: float | None
     causal: bool
+    layout: str = "economical"  # or "reference": one construction per expression
 
 
 def sorted_values(values) -> list:
@@ -73,16 +82,77 @@ def _safe(f: Callable, numerical: bool) -> Callable:
     return call
 
 
+def square_direction(label: str) -> BasisDirection:
+    return BasisDirection(f"{label}__squared")
+
+
 class _Builder:
+    """One method per node kind; each picks the construction for its node.
+
+    In the economical layout, ``affine`` names the nodes held as a number and its square
+    (``economy.affine_queries``): their Map / SequenceMap and the heads of the EQ selectors
+    reading them use the numerical constructions; every other node is built as in the
+    reference layout.
+    """
+
     def __init__(self, agraph: AnnotatedGraph, settings: CraftSettings):
         self.g = agraph
         self.s = settings
+        economical = settings.layout == "economical"
+        # A Map of a count is fused into the count (it saves a layer) before anything else.
+        self.fused_widths = economy.fusable_widths(agraph) if economical else {}
+        self.affine = economy.affine_queries(agraph, set(self.fused_widths)) if economical else {}
+        self.conj = economy.conjunctions(agraph) if economical else {}
+        self.unread = economy.unread_tuples(agraph, self.conj)
 
     def space(self, label: str) -> VectorSpaceWithBasis:
+        if label in self.affine:
+            return VectorSpaceWithBasis((BasisDirection(label),))
         return output_space(self.g, label)
 
     def build(self, node: Node) -> NodeBlocks:
         return getattr(self, f"_{node.kind}")(node)
+
+    def _affine_query(self, node: Node) -> NodeBlocks:
+        plan = self.affine[node.label]
+        gate_label, a = plan.gate
+        other = None if plan.other is None else (self.space(plan.other[0]), plan.other[1])
+        out, square = BasisDirection(node.label), square_direction(node.label)
+        mlp = affine_square_mlp.affine_square_mlp(
+            (self.space(gate_label), a), other, plan.constant, out, square, ONE, self.s.bos,
+            f"{node.label}__hidden", label=node.label,
+        )
+        return NodeBlocks(node.label, self.space(node.label), mlp=mlp,
+                          extra_space=VectorSpaceWithBasis((square,)))
+
+    def _head(self, sel_label: str, ov, bos_weight: float, label: str) -> AttentionHead:
+        """The head of a selector: numerical EQ where its query is held as a number."""
+        sel = self.g.graph[sel_label]
+        if sel_label in self.conj:
+            leaves = [(self.space(leaf.query), self.space(leaf.key),
+                       _leaf_table(leaf.predicate, self.values(leaf.query),
+                                   self.values(leaf.key)))
+                      for leaf in self.conj[sel_label]]
+            return conjunction_attention.conjunction_head(
+                leaves, ov, ONE, self.s.bos, self.s.coldness, bos_weight, self.s.causal,
+                label=label,
+            )
+        if sel.kind == "select" and sel.children[0] in self.affine:
+            keys, query = sel.children
+            return numerical_eq_attention.numerical_eq_key_head(
+                self.space(query), BasisDirection(keys), square_direction(keys), ov, ONE,
+                self.s.bos, self.s.coldness, bos_weight, self.s.causal, label=label,
+            )
+        if sel.kind == "select" and sel.children[1] in self.affine:
+            keys, query = sel.children
+            return numerical_eq_attention.numerical_eq_head(
+                BasisDirection(query), square_direction(query), self.space(keys), ov, ONE,
+                self.s.bos, self.s.coldness, bos_weight, self.s.causal, label=label,
+            )
+        q_space, k_space, pred = self._selector(sel)
+        form = attention.selector_form(q_space, k_space, pred, ONE, self.s.bos,
+                                       self.s.coldness, bos_weight)
+        return AttentionHead(form, ov, causal=self.s.causal, label=label)
 
     def _tokens(self, node: Node) -> NodeBlocks:
         return NodeBlocks(node.label, self.space(node.label), embed="token")
@@ -103,6 +173,10 @@ class _Builder:
         return NodeBlocks(node.label, space, embed="position", embed_fn=at_position)
 
     def _map(self, node: Node) -> NodeBlocks:
+        if node.label in self.affine:
+            return self._affine_query(node)
+        if node.label in self.fused_widths:
+            return self._width(node, self.g.graph[self.fused_widths[node.label]], node.f)
         (child,) = node.children
         in_space, out_space = self.space(child), self.space(node.label)
         numerical_out = node.encoding == NUMERICAL
@@ -122,6 +196,8 @@ class _Builder:
         return NodeBlocks(node.label, out_space, mlp=mlp)
 
     def _sequence_map(self, node: Node) -> NodeBlocks:
+        if node.label in self.affine:
+            return self._affine_query(node)
         fst, snd = node.children
         if fst == snd:
             f = node.f
@@ -148,7 +224,12 @@ class _Builder:
         )
         return NodeBlocks(node.label, out_space, mlp=mlp)
 
+    def values(self, label: str) -> list:
+        return [d.value for d in self.space(label).basis]
+
     def _tuple(self, node: Node) -> NodeBlocks:
+        if node.label in self.unread:  # only conjunction heads read its parts
+            return NodeBlocks(node.label, VectorSpaceWithBasis(()))
         out_space = self.space(node.label)
         mlp = categorical_mlp.product_mlp(
             [self.space(c) for c in node.children], out_space, node.f, ONE,
@@ -169,28 +250,34 @@ class _Builder:
 
     def _aggregate(self, node: Node) -> NodeBlocks:
         sel, sop = node.children
-        q_space, k_space, pred = self._selector(self.g.graph[sel])
         out_space = self.space(node.label)
         ov = attention.value_map(self.space(sop), out_space, node.encoding == NUMERICAL)
-        head = attention.aggregate_head(
-            q_space, k_space, pred, ov, ONE, self.s.bos, self.s.coldness, self.s.causal,
-            label=node.label,
-        )
+        head = self._head(sel, ov, 0.5, node.label)  # as attention.aggregate_head
         return NodeBlocks(node.label, out_space, head=head)
 
     def _selector_width(self, node: Node) -> NodeBlocks:
-        (sel,) = node.children
-        q_space, k_space, pred = self._selector(self.g.graph[sel])
-        scratch = BasisDirection(f"{node.label}__width_scratch")
-        head = attention.width_head(
-            q_space, k_space, pred, ONE, self.s.bos, scratch, self.s.coldness, self.s.causal,
-            label=node.label,
-        )
+        if node.label in self.fused_widths.values():  # its one reader, a Map, computes it
+            return NodeBlocks(node.label, VectorSpaceWithBasis(()))
+        return self._width(node, node, lambda w: w)
+
+    def _width(self, node: Node, width: Node, then: Callable) -> NodeBlocks:
+        """SelectorWidth ``width``, then ``then`` on the count, written as ``node``'s value.
+
+        The head writes ``1/(w+1)``; the MLP discretises it straight to ``then(w)``, so a Map
+        of a count costs no MLP of its own (``economy.fusable_widths``).
+        """
+        (sel,) = width.children
+        scratch = BasisDirection(f"{width.label}__width_scratch")
+        ov = numerical_eq_attention.width_value_map(self.s.bos, scratch)
+        head = self._head(sel, ov, 1.0, node.label)  # as attention.width_head
         n = self.g.max_seq_len
         out_space = self.space(node.label)
-        mlp = numerical_mlp.width_mlp(
-            scratch, out_space, range(n + 1), ONE, self.s.bos, f"{node.label}__hidden",
-            node.encoding == NUMERICAL, self.s.mlp_exactness, label=node.label,
+        numerical = node.encoding == NUMERICAL
+        f = _safe(lambda x: then(round(1.0 / x) - 1), numerical)
+        mlp = numerical_mlp.discretising_mlp(
+            VectorSpaceWithBasis((scratch,)), out_space, f,
+            [1.0 / (w + 1) for w in range(n + 1)], ONE, self.s.bos, f"{node.label}__hidden",
+            numerical, self.s.mlp_exactness, label=node.label,
         )
         return NodeBlocks(node.label, out_space, head=head, mlp=mlp,
                           extra_space=VectorSpaceWithBasis((scratch,)))

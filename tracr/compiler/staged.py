@@ -151,6 +151,7 @@ def add_craft_components_to_rasp_graph(
     settings = graph_to_craft.CraftSettings(
         bos=bos_dir, coldness=graph_to_craft.coldness_for(agraph.max_seq_len),
         mlp_exactness=mlp_exactness, causal=causal,
+        layout="reference",  # the reference's stages: one block per expression
     )
     blocks = graph_to_craft.build_blocks(agraph, settings)
     given = {}

@@ -40,8 +40,8 @@ def program_text(model: CompiledModel) -> str:
     lines = []
     for n in model.layout.nodes:
         where = "embed" if n.layer is None else f"L{n.layer} {n.sublayer}"
-        if n.kind in ("select", "selector_and", "selector_or", "selector_not"):
-            where = "-"
+        if n.layer is None and n.kind not in ("tokens", "indices", "full", "constant_sop"):
+            where = "-"  # a selector, or computed inside its reader's block (economical)
         enc = f" [{n.encoding}]" if n.encoding else ""
         lines.append(f"{n.label}{enc} = {n.description}  @ {where}  {n.values}".rstrip())
     return "\n".join(lines)

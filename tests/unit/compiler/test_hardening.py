@@ -87,8 +87,9 @@ def test_composites_with_many_leaves_are_judged_quickly(leaves):
     ids=["reverse_500x256", "tokens_1e6", "pairs_of_indices"],
 )
 def test_models_too_large_are_refused_at_once_naming_the_culprit(program, vocab, n, culprit):
+    # The reference layout: the economical one builds reverse 500x256 in a few M parameters.
     with pytest.raises(CompilerError, match="at least .* parameters .*max_params=") as info:
-        compiling.compile_rasp_to_model(program, vocab, n)
+        compiling.compile_rasp_to_model(program, vocab, n, layout="reference")
     assert culprit in str(info.value) and "pass a larger max_params" in str(info.value)
 
 
@@ -111,7 +112,8 @@ def test_the_estimate_is_below_the_actual_size_of_library_programs():
                               (lib.make_frac_prevs(rasp.tokens == "("), {"(", ")"}, 5)]:
         graph = selectors.flatten_selectors(rasp_to_graph.trace(program))
         agraph = basis_inference.infer_value_sets(graph, frozenset(vocab), n, False)
-        model = compiling.compile_rasp_to_model(program, vocab, n)
+        # the estimate is of the reference layout (the economical one sizes itself exactly)
+        model = compiling.compile_rasp_to_model(program, vocab, n, layout="reference")
         actual = sum(a.size for arrays in model.params.values() for a in arrays.values())
         assert size_guard.estimate(agraph).params <= actual * 1.5
 
