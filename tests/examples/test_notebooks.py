@@ -19,7 +19,9 @@ NOTEBOOKS = sorted(EXAMPLES.glob("*.ipynb"))
 
 
 def test_there_are_notebooks():
-    assert {p.name for p in NOTEBOOKS} >= {"compile_and_look.ipynb", "interp_backends.ipynb"}
+    assert {p.name for p in NOTEBOOKS} >= {
+        "compile_and_look.ipynb", "interp_backends.ipynb", "compression_study.ipynb"
+    }
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
