@@ -51,13 +51,19 @@ def test_same_seed_same_w_other_seed_other_w(frac_model):
 
 def test_stops_early_when_held_out_inputs_are_exact(reverse_model):
     """With embedding_size = d_model the principal directions span the whole stream, so the
-    first evaluation is exact and training stops there."""
+    starting w is already exact: it is kept, and no step can move it away (Adam moves every
+    entry by about lr even at zero loss)."""
     d = reverse_model.model_config.d_model
-    result = compress(reverse_model, d, quiet=True, lr=1e-4, init="pca", **FAST)
+    result = compress(reverse_model, d, quiet=True, init="pca", **FAST)
     assert result.stopped_early
-    assert len(result.history) == FAST["eval_every"]
-    assert result.history[-1].held_out == 1.0
+    assert len(result.history) == 0
     assert result.accuracy == 1.0
+
+
+def test_training_never_ends_below_its_start(frac_model):
+    start = compress(frac_model, 4, quiet=True, steps=0)
+    trained = compress(frac_model, 4, quiet=True, **FAST)
+    assert trained.accuracy >= start.accuracy
 
 
 def test_held_out_accuracy_counts_decoded_positions(reverse_model):

@@ -82,8 +82,10 @@ def _train(compiled, w0, train_ex, test_ex, values, config, rng, bar):
     vals = None if categorical else torch.as_tensor(values, dtype=torch.float32)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, config.steps, config.lr * 0.05)
     pool, test = _Targets.of(train_ex), _Targets.of(test_ex)
-    best, best_state, history = -1.0, copy.deepcopy(tm.state_dict()), []
-    for step in range(config.steps):
+    # The starting w is scored too: Adam moves every entry by about lr even at zero loss, so
+    # training from an exact start (PCA at full size) could otherwise end worse than it began.
+    best, best_state, history = _evaluate(tm, test, vals), copy.deepcopy(tm.state_dict()), []
+    for step in range(config.steps if best < 1.0 else 0):
         batch = pool.take(rng.integers(0, len(pool.ids), size=config.batch_size))
         trace = tm(batch.ids, batch.real)
         out_loss, recon = _losses(trace, batch, categorical, config.logit_scale)
