@@ -235,9 +235,12 @@ class _Inferrer:
         may_none = sop.may_be_none or (can_be_empty and default is None)
         if node.encoding == NUMERICAL:
             values, exact = (None, False) if sop.values is None else _means(sop.values, self.n)
-            if values is not None and can_be_empty and default is not None:
-                values = values | {default}
-            return ValueInfo(values, may_none, sop.exact and exact)
+            if values is None:
+                return ValueInfo(None, may_none, False)
+            # The default joins through _typed_info: an int 0 beside a mean 0.0 is a twin
+            # (a later Map may tell them apart), not lost in a set union.
+            extra = [default] if can_be_empty and default is not None else []
+            return _typed_info([*_ordered(values), *extra], may_none, sop.exact and exact)
         if sop.values is None:
             return ValueInfo(None, may_none, sop.exact)
         extra = [default] if can_be_empty and default is not None else []

@@ -18,7 +18,7 @@ import dataclasses
 import itertools
 from fractions import Fraction
 
-from tracr.compiler.nodes import CATEGORICAL, AnnotatedGraph
+from tracr.compiler.nodes import CATEGORICAL, NUMERICAL, AnnotatedGraph
 from tracr.compiler.nodes import ExprNode as Node
 from tracr.craft.chamber.affine_square_mlp import largest_preactivation
 from tracr.rasp import rasp
@@ -247,6 +247,20 @@ def fusable_widths(agraph: AnnotatedGraph) -> dict[str, str]:
         (child,) = node.children
         width = agraph.graph[child]
         if (width.kind == "selector_width" and consumers[child] == [label]
-                and child != agraph.graph.output):
+                and child != agraph.graph.output and _small_outputs(agraph, label)):
             out[label] = child
     return out
+
+
+FUSED_OUTPUT_BOUND = 1e6  # the fused staircase sums its steps' deltas: float64 rounding of
+# that sum stays far below the 1e-5 contract while the outputs stay within this magnitude
+
+
+def _small_outputs(agraph: AnnotatedGraph, label: str) -> bool:
+    """A numerical Map is fused into its count only while its outputs are moderate: a lookup
+    of the count's one-hot writes each value exactly, whatever the span (1e16 and 1.0)."""
+    if agraph.graph[label].encoding != NUMERICAL:
+        return True
+    values = agraph.info[label].values
+    return values is not None and all(
+        isinstance(v, int | float) and abs(v) <= FUSED_OUTPUT_BOUND for v in values)

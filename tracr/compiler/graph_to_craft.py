@@ -219,7 +219,8 @@ class _Builder:
 
     def _linear_sequence_map(self, node: Node) -> NodeBlocks:
         fst, snd = node.children
-        if NUMERICAL != self.g.graph[fst].encoding or NUMERICAL != self.g.graph[snd].encoding:
+        if NUMERICAL != self.g.graph[fst].encoding or NUMERICAL != self.g.graph[snd].encoding \
+                or node.encoding != NUMERICAL:  # a categorical result is a table of the pairs
             return self._sequence_map(node)
         out_space = self.space(node.label)
         mlp = numerical_mlp.linear_sequence_map_mlp(

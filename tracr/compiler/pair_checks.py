@@ -30,6 +30,9 @@ def pair_problem(node: Node, agraph: AnnotatedGraph) -> tuple[str, str] | None:
     """(reason, fix) if the pair construction cannot compute ``node`` exactly, else None."""
     for child in node.children:
         info = agraph.info[child]
+        if info.values is not None and not info.values:
+            return (f"its input {child!r} takes no value on any input (its function raised "
+                    "on every value)", "fix the function that computes that input")
         if agraph.graph[child].encoding != NUMERICAL:
             if info.values is None:
                 return (f"its input {child!r} has too many values to tabulate",
