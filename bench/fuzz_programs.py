@@ -36,7 +36,7 @@ from collections.abc import Callable
 from tracr.compiler import compiling, verifying
 from tracr.compiler.basis_inference import ValueSetWarning
 from tracr.compiler.lookahead import LookaheadWarning
-from tracr.errors import UnsupportedExprError
+from tracr.errors import CompilerError, UnsupportedExprError
 from tracr.rasp import rasp
 
 INT, NUM, STR, ANY = "int", "num", "str", "any"  # value kinds; INT is a NUM
@@ -518,6 +518,10 @@ def check(case: FuzzCase, budget: int = 60, seed: int = 0) -> Outcome:
                 return Outcome("crash", detail=f"{mode}: refusal names no expression: {exc}")
             refusal = refusal or exc
             continue
+        except CompilerError as exc:
+            if "max_params" not in str(exc):
+                return Outcome("crash", detail=f"{mode} compile: {exc!r}")
+            return Outcome("refused", reason="larger than max_params (the size guard)")
         except Exception:  # noqa: BLE001 - any other error is the bug we look for
             return Outcome("crash", detail=f"{mode} compile: {traceback.format_exc(limit=-4)}")
         compiled = True
