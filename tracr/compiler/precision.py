@@ -15,7 +15,8 @@ from): a numerical step MLP writes sums of its output constants, so
 ``ROUNDING * (sum of |constants|)``; a lookup table (categorical input) writes each value
 exactly, up to a relative rounding far below ``RTOL``; an Aggregate adds attention's leak to
 unselected keys (``2 * LEAK_BOUND * S``, see ``attention``) and rounding; a LinearSequenceMap
-scales its inputs' bounds. Categorical SOps are exact (one-hots), SelectorWidth's count is exact.
+scales its inputs' bounds. A table reading computed one-hots adds ``ONEHOT_ERR`` per input
+and unit, scaled by its outputs' magnitude (exact on the embeddings' one-hots).
 """
 
 from __future__ import annotations
@@ -27,6 +28,11 @@ from tracr.compiler.nodes import NUMERICAL, AnnotatedGraph, ExprNode
 from tracr.craft.chamber.attention import LEAK_BOUND
 from tracr.model.precision import ATOL, RTOL  # the contract on numerical outputs
 
+# A one-hot that a block computes (a table, a discretising step, an attention copy) is 0 or
+# 1 only up to float rounding and attention's leak.
+ONEHOT_ERR = 2 * LEAK_BOUND
+LOOKUPS = ("map", "sequence_map", "linear_sequence_map")
+EMBEDDED = ("tokens", "indices", "full", "constant_sop")
 EPS = 2.0**-52
 ROUNDING = 64 * EPS  # a few float64 roundings per sum, with room to spare
 
@@ -82,11 +88,20 @@ class _Bounds:
             err = a * e[0] + b * e[1] + ROUNDING * scale
         elif node.kind == "map" and self._numeric_inputs(node):
             err = ROUNDING * self._step_total(node)
+        elif node.kind in LOOKUPS and not all(self._embedded(k) for k in kids):
+            # A table reading one-hots that blocks computed: each hidden unit carries their
+            # error (ONEHOT_ERR per input), and every unit's error is scaled by its output.
+            units = math.prod(len(self.values(k) or ()) or 1 for k in kids)
+            err = ONEHOT_ERR * len(kids) * units * self.magnitude(node.label, math.inf)
         else:
-            # Lookup tables, embeddings, SelectorWidth: one unit writes f(v) into an empty
+            # Lookups of the embeddings, SelectorWidth: one unit writes f(v) into an empty
             # slot, so the value is exact up to a relative rounding far below RTOL.
             err = 0.0
         self.err[node.label], self.scale[node.label] = err, scale
+
+    def _embedded(self, label: str) -> bool:
+        """A categorical SOp the embeddings write exactly (no block computes it)."""
+        return self.g.graph[label].kind in EMBEDDED
 
     def _numeric_inputs(self, node: ExprNode) -> bool:
         return self.g.graph[node.children[0]].encoding == NUMERICAL

@@ -36,9 +36,25 @@ def test_a_numerical_pair_input_without_values_is_refused():
 
 
 def test_a_count_read_by_a_map_with_a_huge_span_is_not_fused():
-    """1e16 and 1.0 in one staircase lose the 1.0; the count's one-hot lookup keeps both."""
+    """1e16 and 1.0 in one staircase lost the 1.0 (silently). Unfused, the lookup reads the
+    count's computed one-hot, whose rounding 1e16 would magnify: refused, naming the bound."""
     width = rasp.SelectorWidth(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.EQ))
-    _exact(rasp.numerical(rasp.Map(lambda w: 1e16 if w > 1 else 1.0, width)), {0, 2}, 4)
+    program = rasp.numerical(rasp.Map(lambda w: 1e16 if w > 1 else 1.0, width))
+    with pytest.raises(UnsupportedExprError, match=r"magnitudes up to 1e\+16"):
+        compiling.compile_rasp_to_model(program, {0, 2}, 4)
+    moderate = rasp.numerical(rasp.Map(lambda w: 1e3 if w > 1 else 1.0, width))
+    _exact(moderate, {0, 2}, 4)
+
+
+def test_a_table_of_computed_one_hots_with_huge_outputs_is_refused():
+    """Fuzz 7304: 3 t + 2 b over a computed bool b and tokens near 2**53 read b's rounding
+    times 2.7e16 (off by 12); the tokens' own one-hots are exact, so a table of them is not."""
+    same = rasp.SequenceMap(lambda x, y: x == y, rasp.length, rasp.length)
+    vocab = {-10**12, 10**6, 2**53 + 1}
+    with pytest.raises(UnsupportedExprError, match=r"magnitudes up to 2\.7e\+16"):
+        compiling.compile_rasp_to_model(
+            rasp.numerical(rasp.LinearSequenceMap(rasp.tokens, same, 3, 2)), vocab, 3)
+    _exact(rasp.numerical(rasp.Map(lambda t: 3 * t + 2, rasp.tokens)), vocab, 2)
 
 
 def test_a_default_0_beside_a_mean_0_0_is_kept_apart():
