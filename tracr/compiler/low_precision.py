@@ -1,0 +1,344 @@
+"""After assembly: where the built model stays exact in float32, bfloat16 and float16.
+
+``precision.py`` proves the model exact in float64 (or refuses it). The backends can run the
+same weights in narrower formats; this module bounds, block by block, what float arithmetic
+with unit roundoff ``u`` (``NumberFormat.unit``) can do to every residual direction, and lists
+for each format the expressions it can make wrong. The bounds are worst-case (no rounding is
+assumed to cancel), so "exact" is a proof; a listed problem may still not show on a given
+input.
+
+State: for every residual direction ``d``, ``mag[d]`` bounds the exact value's magnitude at
+non-BOS positions (1 for one-hots) and ``err[d]`` the float error on it. A dot product of
+``k`` non-zero terms (zero terms add nothing) is off by at most ``(k + 2) u`` times the sum of
+the terms' magnitudes (``k`` roundings, and the weights' own representation). A categorical
+direction holds one one-hot of its SOp, so a group of directions with one name contributes
+its largest term, not the sum.
+
+* **Heads.** The score is off by ``delta = (k + 6) u T + (input errors x weights)``, where
+  ``T`` sums the largest term per pair of groups (the numerical-EQ head's ``c(2kq - k^2)``
+  reaches ``c (|k| + |q|)^2``). The softmax weights are then off by a factor up to
+  ``e^(2 delta)``, the leak grows to ``LEAK_BOUND e^(2 delta)``, and exp/sum/divide over
+  ``n + 1`` keys add ``(n + 6) u``. The value written is a weighted sum of per-key values,
+  so each output direction is off by ``max_i |W_ov| (err_i + mag_i eta)``. SelectorWidth's
+  share ``1/(w+1)`` is off relatively by ``eta``.
+* **MLPs** are 1-Lipschitz through ReLU: output error ``sum_j |W2| (E_j + r_j)`` with
+  ``E_j`` the input error times the weights and ``r_j`` the pre-activation's rounding.
+* **Discretising MLPs** (a numerical Map, SelectorWidth) absorb their input's error: every
+  known value is at least 1/2 (in pre-activation) from each ReLU's kink, so a unit is on
+  the right side while input error plus rounding near the kink stay below 1/4 (checked per
+  unit, and at the BOS position against the gate). Their output carries only the rounding
+  of the active units, whose size is bounded over the input's range.
+* **Outputs.** A categorical output decodes while its one-hot is off by less than 1/2
+  (``NONE_THRESHOLD``); a numerical one must meet ``ATOL + RTOL |value|``.
+* **Range.** Every weight, score and pre-activation must stay below the format's largest
+  finite value (float16: 65504).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tracr.compiler.graph_to_craft import ONE, CraftSettings, NodeBlocks
+from tracr.compiler.nodes import NUMERICAL, AnnotatedGraph
+from tracr.craft.bases import BasisDirection
+from tracr.craft.chamber.attention import LEAK_BOUND
+from tracr.craft.transformers import MLP, AttentionHead
+from tracr.model import CompiledModel
+from tracr.model.encoders import NONE_THRESHOLD
+from tracr.model.number_formats import CHECKED_FORMATS, NumberFormat, PrecisionRecord
+from tracr.model.precision import ATOL, RTOL
+
+SCRATCH = "__width_scratch"
+CAP = 1e30  # error bounds beyond any tolerance are kept finite at this
+MAX_PROBLEMS = 5  # per format: the first few name what to fix; the rest are counted
+
+
+def _group_max(abs_terms: np.ndarray, names: list[str], axis: int) -> np.ndarray:
+    """Reduce ``abs_terms`` along ``axis`` to one row per direction name, keeping the max."""
+    order = sorted(range(len(names)), key=lambda i: names[i])
+    sorted_names = [names[i] for i in order]
+    starts = [i for i, n in enumerate(sorted_names) if i == 0 or n != sorted_names[i - 1]]
+    taken = np.take(abs_terms, order, axis=axis)
+    return np.maximum.reduceat(taken, starts, axis=axis)
+
+
+class _Analysis:
+    def __init__(self, agraph: AnnotatedGraph, blocks: dict[str, NodeBlocks],
+                 settings: CraftSettings, model: CompiledModel, fmt: NumberFormat):
+        self.g, self.blocks, self.s, self.model, self.fmt = agraph, blocks, settings, model, fmt
+        self.u = fmt.unit
+        self.n = agraph.max_seq_len
+        self.mag: dict[BasisDirection, float] = {}
+        self.err: dict[BasisDirection, float] = {}
+        self.rel: dict[BasisDirection, float] = {}  # SelectorWidth's scratch: relative error
+        self.problems: list[str] = []
+        self.largest = (0.0, "")  # the largest activation bound, and where
+
+    # --- directions ---------------------------------------------------------------------
+
+    def _label_magnitude(self, label: str) -> float:
+        """The largest |value| of a SOp held as a number (numerical, or an economical
+        affine query); 1.0 for anything else."""
+        if label not in self.g.info:
+            return 1.0
+        values = self.g.info[label].values or ()
+        return max((abs(float(v)) for v in values if isinstance(v, int | float)), default=0.0)
+
+    def magnitude(self, d: BasisDirection) -> float:
+        if d not in self.mag:
+            if d.name.endswith("__squared"):
+                self.mag[d] = self._label_magnitude(d.name[: -len("__squared")]) ** 2
+            else:
+                self.mag[d] = self._label_magnitude(d.name) if d.value is None else 1.0
+        return self.mag[d]
+
+    def error(self, d: BasisDirection) -> float:
+        return self.err.get(d, 0.0)
+
+    def _arrays(self, dirs, bos_mag: float) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        mags = np.array([bos_mag if d == self.s.bos else self.magnitude(d) for d in dirs])
+        errs = np.array([self.error(d) for d in dirs])
+        return mags, errs, [d.name for d in dirs]
+
+    def set_error(self, d: BasisDirection, value: float) -> None:
+        # Capped so that no bound overflows to inf (0 * inf would read as exact).
+        self.err[d] = value if value < CAP else CAP
+
+    def note_size(self, size: float, where: str) -> None:
+        if size > self.largest[0]:
+            self.largest = (size, where)
+
+    # --- the walk -------------------------------------------------------------------------
+
+    def run(self) -> list[str]:
+        for label in self.g.graph.order:
+            block = self.blocks.get(label)
+            if block is None:
+                continue
+            node = self.g.graph[label]
+            if block.embed is not None:
+                for d in block.space.basis:  # the embedding writes the value, rounded
+                    self.set_error(d, self.fmt.rounding_of(self.magnitude(d)))
+            if block.head is not None:
+                self._head(node, block.head)
+            if block.mlp is not None:
+                self._mlp(node, block.mlp)
+        self._check_output()
+        self._check_range()
+        return self.problems
+
+    def add(self, node, reason: str) -> None:
+        self.problems.append(f"{node.describe()}: in {self.fmt.name}, {reason}")
+
+    # --- heads ------------------------------------------------------------------------------
+
+    def _score_error(self, head: AttentionHead) -> tuple[float, float]:
+        """(delta, T): the bound on the score's float error, and on its terms' sizes."""
+        form = head.w_qk
+        w = np.abs(form.matrix)
+        ml, el, nl = self._arrays(form.left_space.basis, 1.0)
+        mr, er, nr = self._arrays(form.right_space.basis, 1.0)
+        terms = _group_max(_group_max(ml[:, None] * w * mr[None, :], nl, 0), nr, 1)
+        errors = ((el + ml)[:, None] * w * (er + mr)[None, :]) - ml[:, None] * w * mr[None, :]
+        errs = _group_max(_group_max(errors, nl, 0), nr, 1)
+        k = int(np.count_nonzero(terms))
+        total = float(terms.sum())
+        return (k + 6) * self.u * total + float(errs.sum()), total
+
+    def _head(self, node, head: AttentionHead) -> None:
+        delta, total = self._score_error(head)
+        key_size = self.model.model_config.key_size
+        self.note_size(total * math.sqrt(key_size), f"the scores of {node.describe()}")
+        grow = math.exp(min(2 * delta, 60.0))
+        softmax = (self.n + 6) * self.u  # exp, a sum over n + 1 keys, a division
+        # A categorical Aggregate copies one value from every selected key, so only the leak
+        # to other keys matters; a mean and SelectorWidth's share also need equal weights.
+        copy = node.kind == "aggregate" and node.encoding != NUMERICAL
+        eta = 2 * LEAK_BOUND * grow + softmax + (0.0 if copy else 2 * (grow - 1))
+        ov = head.w_ov
+        w = np.abs(ov.matrix)  # [in, out]
+        mags, errs, _ = self._arrays(ov.input_space.basis, 1.0)
+        per_out = (w * (errs + mags * (eta + (self.n + 4) * self.u))[:, None]).max(axis=0)
+        for j, d in enumerate(ov.output_space.basis):
+            if d.name.endswith(SCRATCH):
+                self.rel[d], self.err[d], self.mag[d] = eta + (self.n + 4) * self.u, 0.0, 1.0
+            else:
+                self.set_error(d, float(per_out[j]))
+
+    # --- MLPs -------------------------------------------------------------------------------
+
+    def _mlp(self, node, mlp: MLP) -> None:
+        x = self._step_input(node, mlp)
+        if x is None:
+            out_err = self._lipschitz(node, mlp)
+        else:
+            out_err = self._steps(node, mlp, x)
+        for j, d in enumerate(mlp.snd.output_space.basis):
+            self.set_error(d, self.error(d) + float(out_err[j]))  # a default's cleanup adds to it
+
+    def _step_input(self, node, mlp: MLP) -> BasisDirection | None:
+        """The one numerical direction a discretising MLP reads, or None for other MLPs."""
+        dirs = [d for d in mlp.fst.input_space.basis if d not in (ONE, self.s.bos)]
+        if len(dirs) != 1 or dirs[0].value is not None:
+            return None
+        if dirs[0].name.endswith(SCRATCH):
+            return dirs[0]
+        if node.kind in ("map", "sequence_map") and not dirs[0].name.endswith("__squared"):
+            child = self.g.graph.nodes.get(dirs[0].name)
+            if child is not None and child.encoding == NUMERICAL:
+                return dirs[0]
+        return None
+
+    def _lipschitz(self, node, mlp: MLP) -> np.ndarray:
+        w1 = np.abs(mlp.fst.matrix)  # [in, hidden]
+        mags, errs, names = self._arrays(mlp.fst.input_space.basis, 0.0)
+        terms = _group_max(mags[:, None] * w1, names, 0)  # [groups, hidden]
+        pre = terms.sum(axis=0)
+        k = np.count_nonzero(terms, axis=0)
+        in_err = _group_max(errs[:, None] * w1, names, 0).sum(axis=0)
+        bos_mags, _, _ = self._arrays(mlp.fst.input_space.basis, 1.0)
+        self.note_size(float((bos_mags[:, None] * w1).sum(axis=0).max(initial=0.0)),
+                       f"the MLP of {node.describe()}")
+        w2 = np.abs(mlp.snd.matrix)  # [hidden, out]
+        m = np.count_nonzero(w2, axis=0)
+        slack = in_err + (k + 2) * self.u * pre
+        passed = w2.T @ slack
+        for possible in self._possible_units(mlp, slack):
+            passed = np.minimum(passed, (possible.astype(float) @ (w2 * slack[:, None])).max(0))
+        return passed + (m + 2) * self.u * (w2.T @ pre)
+
+    def _possible_units(self, mlp: MLP, slack: np.ndarray):
+        """Per one-hot group read, [choices, hidden]: which units can be non-zero when that
+        choice (a value, or None) is active. A unit below ``-slack`` for every input with
+        that choice is exactly 0 (ReLU) whatever the errors, so it passes no error on; only
+        one choice is active at a time, so the units of different choices do not add."""
+        basis = mlp.fst.input_space.basis
+        w1 = mlp.fst.matrix
+        fixed = [i for i, d in enumerate(basis) if d in (ONE, self.s.bos)]
+        bias = w1[[i for i in fixed if basis[i] == ONE]].sum(axis=0)
+        groups: dict[str, list[int]] = {}
+        for i, d in enumerate(basis):
+            if i not in fixed:
+                groups.setdefault(d.name, []).append(i)
+        ups = {}
+        for name, rows in groups.items():
+            sub = w1[rows] * np.array([self.magnitude(basis[i]) for i in rows])[:, None]
+            one_hot = basis[rows[0]].value is not None
+            ups[name] = np.maximum(sub.max(axis=0), 0.0) if one_hot else np.abs(sub).sum(0)
+        total = bias + sum(ups.values(), np.zeros(w1.shape[1]))
+        for name, rows in groups.items():
+            if basis[rows[0]].value is None or len(rows) < 2:
+                continue
+            rest = total - ups[name]
+            choices = np.vstack([w1[rows], np.zeros((1, w1.shape[1]))])  # each value, None
+            yield choices + rest[None, :] > -slack[None, :]
+
+    def _steps(self, node, mlp: MLP, x: BasisDirection) -> np.ndarray:
+        basis = mlp.fst.input_space.basis
+        rows = {d: mlp.fst.matrix[i] for i, d in enumerate(basis)}
+        zero = np.zeros(mlp.fst.matrix.shape[1])
+        w, b, gate = rows[x], rows.get(ONE, zero), rows.get(self.s.bos, zero)
+        lo, hi = self._range(x)
+        e_abs, e_rel = self.error(x), self.rel.get(x, 0.0)
+        active = self._active_size(w, b, lo, hi)  # |w x| + |b| where the unit may be on
+        height = self._active_size(w, b, lo, hi, height=True)  # its output there
+        with np.errstate(divide="ignore", invalid="ignore"):
+            kink = np.where(w != 0, np.abs(b / np.where(w != 0, w, 1.0)), 0.0)
+            near = np.abs(w) * kink + np.abs(b) + 1.0
+        wobble = np.abs(w) * (e_abs + e_rel * (kink + 1.0 / np.maximum(np.abs(w), 1e-300)))
+        miss = wobble + 4 * self.u * near
+        at_bos = 4 * self.u * (np.abs(w) * max(abs(lo), 1.0) + np.abs(b) + np.abs(gate))
+        self.note_size(float((np.abs(w) * max(abs(hi), 1.0) + np.abs(b) + np.abs(gate)).max()),
+                       f"the MLP of {node.describe()}")
+        bad = np.flatnonzero(~((miss < 0.25) & (at_bos < 0.25)))
+        if bad.size:
+            j = int(bad[0])
+            t = -b[j] / w[j] if w[j] else float("nan")
+            self.add(node, (
+                f"a step of its MLP at {t:.6g} on {x.name!r} (slope {abs(w[j]):.3g}) is off "
+                f"by up to {max(miss[j], at_bos[j]):.3g} from rounding and the input's error "
+                f"({e_abs + e_rel * abs(t):.3g}), not below the 0.25 it tolerates"))
+        # An active unit's pre-activation (two terms and the weights' own rounding) is off
+        # by 4u of its terms' size; the sum of m outputs by (m + 1) u of their heights.
+        w2 = np.abs(mlp.snd.matrix)
+        m = np.count_nonzero(w2 * (active > 0)[:, None], axis=0)
+        return 4 * self.u * (w2.T @ active) + (m + 1) * self.u * (w2.T @ height)
+
+    @staticmethod
+    def _active_size(w: np.ndarray, b: np.ndarray, lo: float, hi: float,
+                     height: bool = False) -> np.ndarray:
+        """Per unit, the largest ``|w x| + |b|`` (or, with ``height``, ``w x + b + 1/2``)
+        over inputs in [lo, hi] where it may be on (pre-activation above -1/2, its margin):
+        the largest is at an end of the range or where it turns on."""
+        size = np.zeros_like(w)
+        safe_w = np.where(w != 0, w, 1.0)
+        turn = np.clip((-0.5 - b) / safe_w, lo, hi)
+        for x in (lo, hi, turn):
+            on = w * x + b > -0.5 - 1e-9 * (np.abs(w * x) + np.abs(b))
+            value = w * x + b + 0.5 if height else np.abs(w * x) + np.abs(b)
+            size = np.maximum(size, np.where(on, value, 0.0))
+        return size
+
+    def _range(self, x: BasisDirection) -> tuple[float, float]:
+        if x.name.endswith(SCRATCH):
+            return 1.0 / (self.n + 1), 1.0
+        values = [float(v) for v in self.g.info[x.name].values or ()
+                  if isinstance(v, int | float)]
+        return (min(values), max(values)) if values else (0.0, 0.0)
+
+    # --- outputs and range ------------------------------------------------------------------
+
+    def _check_output(self) -> None:
+        label = self.g.graph.output
+        node = self.g.graph[label]
+        block = self.blocks[label]
+        worst = max((self.error(d) for d in block.space.basis), default=0.0)
+        if node.encoding == NUMERICAL:
+            values = self.g.info[label].values or ()
+            nearest = min((abs(float(v)) for v in values if isinstance(v, int | float)),
+                          default=0.0)
+            if not worst <= ATOL + RTOL * nearest:
+                self.add(node, (
+                    f"the output (magnitudes up to {self.magnitude(block.space.basis[0]):.3g})"
+                    f" is computed only to within {worst:.3g}, more than the {ATOL:g} + "
+                    f"{RTOL:g} * |value| the model promises (at the value {nearest:.3g})"))
+        elif not worst < NONE_THRESHOLD:
+            self.add(node, f"its one-hot output may be off by {worst:.3g}, so it may not "
+                           f"decode (the threshold is {NONE_THRESHOLD})")
+
+    def _check_range(self) -> None:
+        weight, where = 0.0, ""
+        for name, group in self.model.params.items():
+            for key, array in group.items():
+                big = float(np.abs(array).max(initial=0.0))
+                if big > weight:
+                    weight, where = big, f"{name}/{key}"
+        out = self.g.graph[self.g.graph.output]
+        limit = self.fmt.max / 2
+        if weight > limit:
+            self.add(out, f"the weight {where} reaches {weight:.3g}, beyond half of its "
+                          f"largest finite value {self.fmt.max:.5g}")
+        size, place = self.largest
+        if size > limit:
+            self.add(out, f"{place} reach {size:.3g}, beyond half of its largest finite "
+                          f"value {self.fmt.max:.5g}")
+
+
+def format_problems(agraph: AnnotatedGraph, blocks: dict[str, NodeBlocks],
+                    settings: CraftSettings, model: CompiledModel, fmt: NumberFormat
+                    ) -> tuple[str, ...]:
+    """The problems that can make ``model`` wrong in ``fmt`` (empty: exact in ``fmt``)."""
+    problems = _Analysis(agraph, blocks, settings, model, fmt).run()
+    if len(problems) > MAX_PROBLEMS:
+        more = len(problems) - MAX_PROBLEMS
+        problems = [*problems[:MAX_PROBLEMS], f"... and {more} more"]
+    return tuple(problems)
+
+
+def precision_record(agraph: AnnotatedGraph, blocks: dict[str, NodeBlocks],
+                     settings: CraftSettings, model: CompiledModel) -> PrecisionRecord:
+    """The record of every checked format (``number_formats.CHECKED_FORMATS``)."""
+    return PrecisionRecord({fmt.name: format_problems(agraph, blocks, settings, model, fmt)
+                            for fmt in CHECKED_FORMATS})
