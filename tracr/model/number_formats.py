@@ -21,6 +21,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from tracr.errors import InexactFormatError, PrecisionWarning
+
 
 @dataclasses.dataclass(frozen=True)
 class NumberFormat:
@@ -86,3 +88,31 @@ class PrecisionRecord:
     @classmethod
     def from_json(cls, data: Mapping[str, list[str]]) -> PrecisionRecord:
         return cls({name: tuple(lines) for name, lines in data.items()})
+
+
+def default_format(record: PrecisionRecord | None) -> str:
+    """What a backend runs in when no dtype is given: float32 where the model is proven
+    exact in it, float64 otherwise (also for a model never checked)."""
+    return FLOAT32.name if record is not None and record.is_exact(FLOAT32.name) else "float64"
+
+
+def require_exact(record: PrecisionRecord | None, fmt: str, *, allow_inexact: bool,
+                  advice: str) -> None:
+    """Raise ``InexactFormatError`` unless the model is proven exact in ``fmt`` (float64
+    always is); ``allow_inexact`` accepts it. A model never checked only warns."""
+    if fmt == FLOAT64.name or allow_inexact:
+        return
+    if record is None or fmt not in record.problems:
+        import warnings
+
+        warnings.warn(PrecisionWarning(
+            f"this model's exactness in {fmt} was never checked (it was saved before tracr "
+            f"recorded it, or {fmt} is not a checked format); its outputs may be wrong in "
+            f"{fmt}. {advice}, or compile it again to have it checked"), stacklevel=3)
+        return
+    problems = record.problems[fmt]
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise InexactFormatError(
+            f"this model is not exact in {fmt}: {problems[0]}{more}. {advice}, or pass "
+            "allow_inexact=True to accept outputs that may be wrong")
