@@ -330,7 +330,8 @@ def format_problems(agraph: AnnotatedGraph, blocks: dict[str, NodeBlocks],
                     settings: CraftSettings, model: CompiledModel, fmt: NumberFormat
                     ) -> tuple[str, ...]:
     """The problems that can make ``model`` wrong in ``fmt`` (empty: exact in ``fmt``)."""
-    problems = _Analysis(agraph, blocks, settings, model, fmt).run()
+    with np.errstate(all="ignore"):  # inf and nan bounds are problems, not warnings
+        problems = _Analysis(agraph, blocks, settings, model, fmt).run()
     if len(problems) > MAX_PROBLEMS:
         more = len(problems) - MAX_PROBLEMS
         problems = [*problems[:MAX_PROBLEMS], f"... and {more} more"]

@@ -148,9 +148,9 @@ class CompressedModel:
 
     def to_transformer_lens(self, dtype: Any = None, device: Any = None) -> Any:
         """The folded model (see ``fold``) as a TransformerLens model."""
-        from tracr.export.transformer_lens import to_transformer_lens
-
         import torch
+
+        from tracr.export.transformer_lens import to_transformer_lens
 
         return to_transformer_lens(self.fold(), dtype=dtype or torch.float32, device=device,
                                    allow_inexact=True)  # an approximation: see to_torch
