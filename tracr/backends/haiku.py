@@ -129,7 +129,7 @@ def check_jax_format(model: CompiledModel, allow_inexact: bool) -> None:
     not proven exact in float32."""
     import jax
 
-    fmt = "float64" if jax.config.read("jax_enable_x64") else "float32"
+    fmt = "float64" if jax.dtypes.canonicalize_dtype(np.float64) == np.float64 else "float32"
     number_formats.require_exact(model.precision, fmt, allow_inexact=allow_inexact,
                                  advice=JAX_ADVICE)
 

@@ -46,10 +46,11 @@ class NumberFormat:
         """``x`` rounded to the nearest value of this format (ties to even)."""
         if self.name == "float64" or not math.isfinite(x):
             return x
-        if self.name == "float32":
-            return float(np.float32(x))
-        if self.name == "float16":
-            return float(np.float16(x))
+        with np.errstate(over="ignore"):  # beyond the format's range: inf
+            if self.name == "float32":
+                return float(np.float32(x))
+            if self.name == "float16":
+                return float(np.float16(x))
         bits = np.array([x], dtype=np.float32).view(np.uint32)  # bfloat16: top 16 bits
         bits = (bits + 0x7FFF + ((bits >> 16) & 1)) & np.uint32(0xFFFF0000)
         return float(bits.view(np.float32)[0])
