@@ -57,6 +57,10 @@ MAX_PROBLEMS = 5  # per format: the first few name what to fix; the rest are cou
 
 def _group_max(abs_terms: np.ndarray, names: list[str], axis: int) -> np.ndarray:
     """Reduce ``abs_terms`` along ``axis`` to one row per direction name, keeping the max."""
+    if not names:
+        shape = list(abs_terms.shape)
+        shape[axis] = 0
+        return np.zeros(shape)
     order = sorted(range(len(names)), key=lambda i: names[i])
     sorted_names = [names[i] for i in order]
     starts = [i for i, n in enumerate(sorted_names) if i == 0 or n != sorted_names[i - 1]]
@@ -160,10 +164,12 @@ class _Analysis:
         ov = head.w_ov
         w = np.abs(ov.matrix)  # [in, out]
         mags, errs, _ = self._arrays(ov.input_space.basis, 1.0)
-        per_out = (w * (errs + mags * (eta + (self.n + 4) * self.u))[:, None]).max(axis=0)
+        # Each key's value passes W_V and W_O (a few roundings), then n + 1 keys are summed.
+        spread = errs + mags * (eta + (self.n + 10) * self.u)
+        per_out = (w * spread[:, None]).max(axis=0, initial=0.0)
         for j, d in enumerate(ov.output_space.basis):
             if d.name.endswith(SCRATCH):
-                self.rel[d], self.err[d], self.mag[d] = eta + (self.n + 4) * self.u, 0.0, 1.0
+                self.rel[d], self.err[d], self.mag[d] = eta + (self.n + 10) * self.u, 0.0, 1.0
             else:
                 self.set_error(d, float(per_out[j]))
 
@@ -176,7 +182,9 @@ class _Analysis:
         else:
             out_err = self._steps(node, mlp, x)
         for j, d in enumerate(mlp.snd.output_space.basis):
-            self.set_error(d, self.error(d) + float(out_err[j]))  # a default's cleanup adds to it
+            # A default's cleanup adds to what its head wrote: one more rounding of the sum.
+            added = self.u * self.magnitude(d) if d in self.err else 0.0
+            self.set_error(d, self.error(d) + float(out_err[j]) + added)
 
     def _step_input(self, node, mlp: MLP) -> BasisDirection | None:
         """The one numerical direction a discretising MLP reads, or None for other MLPs."""
@@ -206,7 +214,8 @@ class _Analysis:
         slack = in_err + (k + 2) * self.u * pre
         passed = w2.T @ slack
         for possible in self._possible_units(mlp, slack):
-            passed = np.minimum(passed, (possible.astype(float) @ (w2 * slack[:, None])).max(0))
+            through = possible.astype(float) @ (w2 * slack[:, None])  # [choices, out]
+            passed = np.minimum(passed, through.max(axis=0, initial=0.0))
         return passed + (m + 2) * self.u * (w2.T @ pre)
 
     def _possible_units(self, mlp: MLP, slack: np.ndarray):
@@ -226,7 +235,8 @@ class _Analysis:
         for name, rows in groups.items():
             sub = w1[rows] * np.array([self.magnitude(basis[i]) for i in rows])[:, None]
             one_hot = basis[rows[0]].value is not None
-            ups[name] = np.maximum(sub.max(axis=0), 0.0) if one_hot else np.abs(sub).sum(0)
+            ups[name] = (np.maximum(sub.max(axis=0, initial=0.0), 0.0) if one_hot
+                         else np.abs(sub).sum(axis=0))
         total = bias + sum(ups.values(), np.zeros(w1.shape[1]))
         for name, rows in groups.items():
             if basis[rows[0]].value is None or len(rows) < 2:
@@ -250,7 +260,8 @@ class _Analysis:
         wobble = np.abs(w) * (e_abs + e_rel * (kink + 1.0 / np.maximum(np.abs(w), 1e-300)))
         miss = wobble + 4 * self.u * near
         at_bos = 4 * self.u * (np.abs(w) * max(abs(lo), 1.0) + np.abs(b) + np.abs(gate))
-        self.note_size(float((np.abs(w) * max(abs(hi), 1.0) + np.abs(b) + np.abs(gate)).max()),
+        self.note_size(float((np.abs(w) * max(abs(hi), 1.0) + np.abs(b) + np.abs(gate)
+                              ).max(initial=0.0)),
                        f"the MLP of {node.describe()}")
         bad = np.flatnonzero(~((miss < 0.25) & (at_bos < 0.25)))
         if bad.size:
