@@ -77,6 +77,7 @@ class _Analysis:
         self.mag: dict[BasisDirection, float] = {}
         self.err: dict[BasisDirection, float] = {}
         self.rel: dict[BasisDirection, float] = {}  # SelectorWidth's scratch: relative error
+        self.scale: dict[str, float] = {}  # largest |value| per SOp label held as a number
         self.problems: list[str] = []
         self.largest = (0.0, "")  # the largest activation bound, and where
 
@@ -84,11 +85,28 @@ class _Analysis:
 
     def _label_magnitude(self, label: str) -> float:
         """The largest |value| of a SOp held as a number (numerical, or an economical
-        affine query); 1.0 for anything else."""
+        affine query); 1.0 for anything else. Where the value set was too large to list,
+        the bound follows from the inputs (a mean stays within its input's, ``a x + b y``
+        within ``|a| X + |b| Y``), else it is taken as unbounded (``CAP``)."""
         if label not in self.g.info:
             return 1.0
-        values = self.g.info[label].values or ()
-        return max((abs(float(v)) for v in values if isinstance(v, int | float)), default=0.0)
+        if label in self.scale:
+            return self.scale[label]
+        values = self.g.info[label].values
+        node = self.g.graph[label]
+        if values is not None:
+            size = max((abs(float(v)) for v in values if isinstance(v, int | float)),
+                       default=0.0)
+        elif node.kind == "aggregate":
+            size = self._label_magnitude(node.children[1])
+        elif node.kind == "linear_sequence_map":
+            a, b = (abs(float(node.params[k])) for k in ("fst_fac", "snd_fac"))
+            x, y = (self._label_magnitude(c) for c in node.children)
+            size = a * x + b * y
+        else:
+            size = CAP
+        self.scale[label] = min(size, CAP)
+        return self.scale[label]
 
     def magnitude(self, d: BasisDirection) -> float:
         if d not in self.mag:
@@ -295,8 +313,10 @@ class _Analysis:
     def _range(self, x: BasisDirection) -> tuple[float, float]:
         if x.name.endswith(SCRATCH):
             return 1.0 / (self.n + 1), 1.0
-        values = [float(v) for v in self.g.info[x.name].values or ()
-                  if isinstance(v, int | float)]
+        known = self.g.info[x.name].values
+        if known is None:
+            return -CAP, CAP
+        values = [float(v) for v in known if isinstance(v, int | float)]
         return (min(values), max(values)) if values else (0.0, 0.0)
 
     # --- outputs and range ------------------------------------------------------------------
