@@ -55,8 +55,11 @@ CAP = 1e30  # error bounds beyond any tolerance are kept finite at this
 MAX_PROBLEMS = 5  # per format: the first few name what to fix; the rest are counted
 
 
-def _group_max(abs_terms: np.ndarray, names: list[str], axis: int) -> np.ndarray:
-    """Reduce ``abs_terms`` along ``axis`` to one row per direction name, keeping the max."""
+def _group_max(abs_terms: np.ndarray, names: list[str], axis: int,
+               reduce: np.ufunc = np.maximum) -> np.ndarray:
+    """Reduce ``abs_terms`` along ``axis`` to one row per direction name, keeping the max
+    (one direction of a one-hot holds its value: the others are 0), or with ``np.add``, the
+    sum (every direction carries its own error)."""
     if not names:
         shape = list(abs_terms.shape)
         shape[axis] = 0
@@ -65,7 +68,7 @@ def _group_max(abs_terms: np.ndarray, names: list[str], axis: int) -> np.ndarray
     sorted_names = [names[i] for i in order]
     starts = [i for i, n in enumerate(sorted_names) if i == 0 or n != sorted_names[i - 1]]
     taken = np.take(abs_terms, order, axis=axis)
-    return np.maximum.reduceat(taken, starts, axis=axis)
+    return reduce.reduceat(taken, starts, axis=axis)
 
 
 class _Analysis:
@@ -156,35 +159,87 @@ class _Analysis:
 
     # --- heads ------------------------------------------------------------------------------
 
-    def _score_error(self, head: AttentionHead) -> tuple[float, float]:
-        """(delta, T): the bound on the score's float error, and on its terms' sizes."""
+    def _score_error(self, head: AttentionHead) -> tuple[float, float, float]:
+        """(delta, spread, T): bounds on each score's float error, on how far the errors of
+        two keys that should tie (the selected keys; BOS too for SelectorWidth) can differ,
+        and on the sum of the score's terms' sizes."""
         form = head.w_qk
         w = np.abs(form.matrix)
         ml, el, nl = self._arrays(form.left_space.basis, 1.0)
         mr, er, nr = self._arrays(form.right_space.basis, 1.0)
         terms = _group_max(_group_max(ml[:, None] * w * mr[None, :], nl, 0), nr, 1)
-        errors = ((el + ml)[:, None] * w * (er + mr)[None, :]) - ml[:, None] * w * mr[None, :]
-        errs = _group_max(_group_max(errors, nl, 0), nr, 1)
+        # Input errors sit on every direction of a one-hot, the exact value on one: per pair
+        # of groups, sum the errors over one side at the other side's worst direction.
+        add = np.add
+        left_err = _group_max(_group_max(el[:, None] * w * mr[None, :], nl, 0, add), nr, 1)
+        right_err = _group_max(_group_max(ml[:, None] * w * er[None, :], nr, 1, add), nl, 0)
+        both = _group_max(_group_max(el[:, None] * w * er[None, :], nl, 0, add), nr, 1, add)
+        errs = left_err + right_err + both
         k = int(np.count_nonzero(terms))
         total = float(terms.sum())
-        return (k + 6) * self.u * total + float(errs.sum()), total
+        delta = (k + 6) * self.u * total + float(errs.sum())
+        return delta, (0.0 if self._ties_exactly(head) else 2 * delta), total
+
+    def _ties_exactly(self, head: AttentionHead) -> bool:
+        """Whether keys that should tie get bit-identical scores.
+
+        True when both sides read one exactly-computed one-hot each (no error), and for a
+        non-BOS query and key the score is a single product: ``one`` pairs with no value
+        and the value block's non-zero entries all equal one number ``v``. Every selected
+        key's score is then the same float operations on the same numbers (the other terms
+        are exact zeros), whatever the factorisation into W_Q and W_K. For SelectorWidth,
+        BOS's score must also be the single entry ``v`` (``one`` x BOS).
+        """
+        form, special = head.w_qk, (ONE, self.s.bos)
+        left, right, m = form.left_space.basis, form.right_space.basis, form.matrix
+        rows = [i for i, d in enumerate(left) if d not in special]
+        cols = [j for j, d in enumerate(right) if d not in special]
+        if not rows or not cols or any(self.error(left[i]) for i in rows) or any(
+                self.error(right[j]) for j in cols):
+            return False
+        if len({left[i].name for i in rows}) != 1 or len({right[j].name for j in cols}) != 1:
+            return False
+        if left[rows[0]].value is None or right[cols[0]].value is None:
+            return False
+        one_l = left.index(ONE) if ONE in left else None
+        one_r = right.index(ONE) if ONE in right else None
+        if one_l is not None and (np.any(m[one_l, cols]) or (
+                one_r is not None and m[one_l, one_r])):
+            return False
+        if one_r is not None and np.any(m[rows, one_r]):
+            return False
+        block = m[np.ix_(rows, cols)]
+        values = set(block[block != 0].tolist())
+        if len(values) > 1:
+            return False
+        if head.w_ov.output_space.basis and head.w_ov.output_space.basis[0].name.endswith(
+                SCRATCH):
+            bos_r = right.index(self.s.bos) if self.s.bos in right else None
+            if bos_r is None or one_l is None or np.any(m[rows, bos_r]):
+                return False
+            return values == {float(m[one_l, bos_r])}
+        return True
 
     def _head(self, node, head: AttentionHead) -> None:
-        delta, total = self._score_error(head)
+        delta, spread, total = self._score_error(head)
         key_size = self.model.model_config.key_size
         self.note_size(total * math.sqrt(key_size), f"the scores of {node.describe()}")
         grow = math.exp(min(2 * delta, 60.0))
         softmax = (self.n + 6) * self.u  # exp, a sum over n + 1 keys, a division
         # A categorical Aggregate copies one value from every selected key, so only the leak
-        # to other keys matters; a mean and SelectorWidth's share also need equal weights.
+        # to other keys matters; a mean and SelectorWidth's share also need equal weights:
+        # with the tied keys' scores within ``spread``, each weight is within e^spread.
         copy = node.kind == "aggregate" and node.encoding != NUMERICAL
-        eta = 2 * LEAK_BOUND * grow + softmax + (0.0 if copy else 2 * (grow - 1))
+        eta = 2 * LEAK_BOUND * grow + softmax
+        if not copy:
+            eta += math.exp(min(spread, 60.0)) - 1
         ov = head.w_ov
         w = np.abs(ov.matrix)  # [in, out]
         mags, errs, _ = self._arrays(ov.input_space.basis, 1.0)
-        # Each key's value passes W_V and W_O (a few roundings), then n + 1 keys are summed.
-        spread = errs + mags * (eta + (self.n + 10) * self.u)
-        per_out = (w * spread[:, None]).max(axis=0, initial=0.0)
+        # Each key's value carries its directions' errors (all of them), and passes W_V and
+        # W_O (a few roundings), then n + 1 keys are summed.
+        per_out = errs @ w + (w * (mags * (eta + (self.n + 10) * self.u))[:, None]).max(
+            axis=0, initial=0.0)
         for j, d in enumerate(ov.output_space.basis):
             if d.name.endswith(SCRATCH):
                 self.rel[d], self.err[d], self.mag[d] = eta + (self.n + 10) * self.u, 0.0, 1.0
@@ -223,18 +278,45 @@ class _Analysis:
         terms = _group_max(mags[:, None] * w1, names, 0)  # [groups, hidden]
         pre = terms.sum(axis=0)
         k = np.count_nonzero(terms, axis=0)
-        in_err = _group_max(errs[:, None] * w1, names, 0).sum(axis=0)
+        in_err = errs @ w1  # every input direction carries its own error
         bos_mags, _, _ = self._arrays(mlp.fst.input_space.basis, 1.0)
         self.note_size(float((bos_mags[:, None] * w1).sum(axis=0).max(initial=0.0)),
                        f"the MLP of {node.describe()}")
+        exact = self._exact_units(mlp, errs, pre)
+        slack = in_err + np.where(exact, 0.0, (k + 2) * self.u * pre)
         w2 = np.abs(mlp.snd.matrix)  # [hidden, out]
-        m = np.count_nonzero(w2, axis=0)
-        slack = in_err + (k + 2) * self.u * pre
-        passed = w2.T @ slack
+        # Integer hidden values times integer weights, summed below 2^p: exact.
+        integral = np.all((w2 == 0) | (exact[:, None] & (w2 == np.round(w2))), axis=0) & (
+            w2.T @ pre <= self.fmt.largest_exact_integer)
+
+        def bound(units: np.ndarray) -> np.ndarray:  # units: [choices, hidden] (0/1)
+            through = units @ (w2 * slack[:, None])  # [choices, out]
+            m = units @ (w2 > 0)
+            rounding = np.where(integral, 0.0, (m + 2) * self.u * (units @ (w2 * pre[:, None])))
+            return (through + rounding).max(axis=0, initial=0.0)
+
+        out = bound(np.ones((1, len(pre))))
         for possible in self._possible_units(mlp, slack):
-            through = possible.astype(float) @ (w2 * slack[:, None])  # [choices, out]
-            passed = np.minimum(passed, through.max(axis=0, initial=0.0))
-        return passed + (m + 2) * self.u * (w2.T @ pre)
+            out = np.minimum(out, bound(possible.astype(float)))
+        return out
+
+    def _exact_units(self, mlp: MLP, errs: np.ndarray, pre: np.ndarray) -> np.ndarray:
+        """Per hidden unit: its pre-activation is computed exactly (inputs without error that
+        hold integers, integer weights, every partial sum below 2^p)."""
+        basis = mlp.fst.input_space.basis
+        ok = np.array([errs[i] == 0 and self._integer_valued(d) for i, d in enumerate(basis)])
+        w1 = mlp.fst.matrix
+        fine = (w1 == 0) | (ok[:, None] & (w1 == np.round(w1)))
+        return np.all(fine, axis=0) & (pre <= self.fmt.largest_exact_integer)
+
+    def _integer_valued(self, d: BasisDirection) -> bool:
+        if d in (ONE, self.s.bos) or d.value is not None:
+            return True  # 0 or 1
+        label = d.name.removesuffix("__squared")
+        info = self.g.info.get(label)
+        values = None if info is None else info.values
+        return values is not None and all(
+            isinstance(v, int | float) and float(v).is_integer() for v in values)
 
     def _possible_units(self, mlp: MLP, slack: np.ndarray):
         """Per one-hot group read, [choices, hidden]: which units can be non-zero when that
@@ -275,7 +357,7 @@ class _Analysis:
         with np.errstate(divide="ignore", invalid="ignore"):
             kink = np.where(w != 0, np.abs(b / np.where(w != 0, w, 1.0)), 0.0)
             near = np.abs(w) * kink + np.abs(b) + 1.0
-        wobble = np.abs(w) * (e_abs + e_rel * (kink + 1.0 / np.maximum(np.abs(w), 1e-300)))
+        wobble = np.where(w != 0, np.abs(w) * (e_abs + e_rel * kink) + e_rel, 0.0)
         miss = wobble + 4 * self.u * near
         at_bos = 4 * self.u * (np.abs(w) * max(abs(lo), 1.0) + np.abs(b) + np.abs(gate))
         self.note_size(float((np.abs(w) * max(abs(hi), 1.0) + np.abs(b) + np.abs(gate)
