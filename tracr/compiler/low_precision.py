@@ -36,6 +36,7 @@ its largest term, not the sum.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -55,7 +56,16 @@ CAP = 1e30  # error bounds beyond any tolerance are kept finite at this
 MAX_PROBLEMS = 5  # per format: the first few name what to fix; the rest are counted
 
 
-def _group_max(abs_terms: np.ndarray, names: list[str], axis: int,
+@functools.lru_cache(maxsize=4096)
+def _group_plan(names: tuple[str, ...]) -> tuple[list[int], list[int]]:
+    """The order that brings equal names together, and where each run of them starts."""
+    order = sorted(range(len(names)), key=lambda i: names[i])
+    sorted_names = [names[i] for i in order]
+    starts = [i for i, n in enumerate(sorted_names) if i == 0 or n != sorted_names[i - 1]]
+    return order, starts
+
+
+def _group_max(abs_terms: np.ndarray, names: list[str] | tuple[str, ...], axis: int,
                reduce: np.ufunc = np.maximum) -> np.ndarray:
     """Reduce ``abs_terms`` along ``axis`` to one row per direction name, keeping the max
     (one direction of a one-hot holds its value: the others are 0), or with ``np.add``, the
@@ -64,23 +74,28 @@ def _group_max(abs_terms: np.ndarray, names: list[str], axis: int,
         shape = list(abs_terms.shape)
         shape[axis] = 0
         return np.zeros(shape)
-    order = sorted(range(len(names)), key=lambda i: names[i])
-    sorted_names = [names[i] for i in order]
-    starts = [i for i, n in enumerate(sorted_names) if i == 0 or n != sorted_names[i - 1]]
-    taken = np.take(abs_terms, order, axis=axis)
-    return reduce.reduceat(taken, starts, axis=axis)
+    order, starts = _group_plan(tuple(names))
+    return reduce.reduceat(np.take(abs_terms, order, axis=axis), starts, axis=axis)
 
 
 class _Analysis:
     def __init__(self, agraph: AnnotatedGraph, blocks: dict[str, NodeBlocks],
-                 settings: CraftSettings, model: CompiledModel, fmt: NumberFormat):
+                 settings: CraftSettings, model: CompiledModel, fmt: NumberFormat,
+                 memo: dict | None = None):
         self.g, self.blocks, self.s, self.model, self.fmt = agraph, blocks, settings, model, fmt
         self.u = fmt.unit
         self.n = agraph.max_seq_len
-        self.mag: dict[BasisDirection, float] = {}
-        self.err: dict[BasisDirection, float] = {}
+        # What does not depend on the format (magnitudes, the blocks' structure) is computed
+        # once and shared by the analyses of every format.
+        self.memo = {} if memo is None else memo
+        self.mag: dict[BasisDirection, float] = self.memo.setdefault("mag", {})
+        # Errors per direction, in an array indexed by a direction id shared across formats
+        # (hashing directions is the analysis's main cost otherwise).
+        self.ids: dict[BasisDirection, int] = self.memo.setdefault("ids", {})
+        self.err_arr = np.zeros(max(64, 2 * len(self.ids)))
+        self.written = np.zeros(len(self.err_arr), dtype=bool)
         self.rel: dict[BasisDirection, float] = {}  # SelectorWidth's scratch: relative error
-        self.scale: dict[str, float] = {}  # largest |value| per SOp label held as a number
+        self.scale: dict[str, float] = self.memo.setdefault("scale", {})  # per SOp label
         self.problems: list[str] = []
         self.largest = (0.0, "")  # the largest activation bound, and where
 
@@ -98,8 +113,8 @@ class _Analysis:
         values = self.g.info[label].values
         node = self.g.graph[label]
         if values is not None:
-            size = max((abs(float(v)) for v in values if isinstance(v, int | float)),
-                       default=0.0)
+            lo, hi = self._value_range(label)
+            size = max(abs(lo), abs(hi))
         elif node.kind == "aggregate":
             size = self._label_magnitude(node.children[1])
         elif node.kind == "linear_sequence_map":
@@ -119,17 +134,42 @@ class _Analysis:
                 self.mag[d] = self._label_magnitude(d.name) if d.value is None else 1.0
         return self.mag[d]
 
+    def _id(self, d: BasisDirection) -> int:
+        i = self.ids.setdefault(d, len(self.ids))
+        if i >= len(self.err_arr):
+            grow = len(self.err_arr)
+            self.err_arr = np.concatenate([self.err_arr, np.zeros(grow)])
+            self.written = np.concatenate([self.written, np.zeros(grow, dtype=bool)])
+        return i
+
+    def _index(self, dirs) -> np.ndarray:
+        return self.cached(("index", id(dirs)),
+                           lambda: np.array([self._id(d) for d in dirs], dtype=np.int64))
+
     def error(self, d: BasisDirection) -> float:
-        return self.err.get(d, 0.0)
+        i = self._id(d)  # first: it may grow the array
+        return float(self.err_arr[i])
+
+    def cached(self, key: tuple, make):
+        if key not in self.memo:
+            self.memo[key] = make()
+        return self.memo[key]
 
     def _arrays(self, dirs, bos_mag: float) -> tuple[np.ndarray, np.ndarray, list[str]]:
-        mags = np.array([bos_mag if d == self.s.bos else self.magnitude(d) for d in dirs])
-        errs = np.array([self.error(d) for d in dirs])
-        return mags, errs, [d.name for d in dirs]
+        """(magnitudes, errors, names) of ``dirs``; BOS's magnitude is ``bos_mag``."""
+        mags, names = self.cached(("arrays", id(dirs), bos_mag), lambda: (
+            np.array([bos_mag if d == self.s.bos else self.magnitude(d) for d in dirs]),
+            tuple(d.name for d in dirs)))
+        index = self._index(dirs)
+        if len(index) and index.max() >= len(self.err_arr):
+            self._id(dirs[int(np.argmax(index))])  # grows the arrays
+        return mags, self.err_arr[index], names
 
     def set_error(self, d: BasisDirection, value: float) -> None:
         # Capped so that no bound overflows to inf (0 * inf would read as exact).
-        self.err[d] = value if value < CAP else CAP
+        i = self._id(d)
+        self.err_arr[i] = value if value < CAP else CAP
+        self.written[i] = True
 
     def note_size(self, size: float, where: str) -> None:
         if size > self.largest[0]:
@@ -144,8 +184,7 @@ class _Analysis:
                 continue
             node = self.g.graph[label]
             if block.embed is not None:
-                for d in block.space.basis:  # the embedding writes the value, rounded
-                    self.set_error(d, self.fmt.rounding_of(self.magnitude(d)))
+                self._embedded(block)
             if block.head is not None:
                 self._head(node, block.head)
             if block.mlp is not None:
@@ -153,6 +192,16 @@ class _Analysis:
         self._check_output()
         self._check_range()
         return self.problems
+
+    def _embedded(self, block: NodeBlocks) -> None:
+        """The embeddings write one-hots exactly and numbers rounded to the format."""
+        for d in block.space.basis:
+            if d.value is None:  # a number: its largest rounding over the values it takes
+                known = self.g.info[d.name].values
+                values = np.fromiter((v for v in known or () if isinstance(v, int | float)),
+                                     float)
+                worst = np.abs(values - self.fmt.round_array(values)).max(initial=0.0)
+                self.set_error(d, CAP if known is None else float(worst))
 
     def add(self, node, reason: str) -> None:
         self.problems.append(f"{node.describe()}: in {self.fmt.name}, {reason}")
@@ -164,21 +213,30 @@ class _Analysis:
         two keys that should tie (the selected keys; BOS too for SelectorWidth) can differ,
         and on the sum of the score's terms' sizes."""
         form = head.w_qk
-        w = np.abs(form.matrix)
+        w = self.cached(("abs", id(form)), lambda: np.abs(form.matrix))
         ml, el, nl = self._arrays(form.left_space.basis, 1.0)
         mr, er, nr = self._arrays(form.right_space.basis, 1.0)
-        terms = _group_max(_group_max(ml[:, None] * w * mr[None, :], nl, 0), nr, 1)
+        terms = self.cached(("terms", id(form)), lambda: _group_max(
+            _group_max(ml[:, None] * w * mr[None, :], nl, 0), nr, 1))
+        if not el.any() and not er.any():
+            errs = np.zeros(1)
+        else:
+            errs = self._input_score_errors(w, ml, el, nl, mr, er, nr)
+        k = int(np.count_nonzero(terms))
+        total = float(terms.sum())
+        delta = (k + 6) * self.u * total + float(errs.sum())
+        return delta, (0.0 if self._ties_exactly(head) else 2 * delta), total
+
+    @staticmethod
+    def _input_score_errors(w, ml, el, nl, mr, er, nr) -> np.ndarray:
+        """Per pair of groups, the score error the inputs' errors cause."""
         # Input errors sit on every direction of a one-hot, the exact value on one: per pair
         # of groups, sum the errors over one side at the other side's worst direction.
         add = np.add
         left_err = _group_max(_group_max(el[:, None] * w * mr[None, :], nl, 0, add), nr, 1)
         right_err = _group_max(_group_max(ml[:, None] * w * er[None, :], nr, 1, add), nl, 0)
         both = _group_max(_group_max(el[:, None] * w * er[None, :], nl, 0, add), nr, 1, add)
-        errs = left_err + right_err + both
-        k = int(np.count_nonzero(terms))
-        total = float(terms.sum())
-        delta = (k + 6) * self.u * total + float(errs.sum())
-        return delta, (0.0 if self._ties_exactly(head) else 2 * delta), total
+        return left_err + right_err + both
 
     def _ties_exactly(self, head: AttentionHead) -> bool:
         """Whether keys that should tie get bit-identical scores.
@@ -190,12 +248,19 @@ class _Analysis:
         are exact zeros), whatever the factorisation into W_Q and W_K. For SelectorWidth,
         BOS's score must also be the single entry ``v`` (``one`` x BOS).
         """
+        form = head.w_qk
+        left, right = form.left_space.basis, form.right_space.basis
+        if not self.cached(("ties", id(head)), lambda: self._single_product(head)):
+            return False
+        return not (self._arrays(left, 1.0)[1].any() or self._arrays(right, 1.0)[1].any())
+
+    def _single_product(self, head: AttentionHead) -> bool:
+        """The structural half of ``_ties_exactly`` (no errors involved)."""
         form, special = head.w_qk, (ONE, self.s.bos)
         left, right, m = form.left_space.basis, form.right_space.basis, form.matrix
         rows = [i for i, d in enumerate(left) if d not in special]
         cols = [j for j, d in enumerate(right) if d not in special]
-        if not rows or not cols or any(self.error(left[i]) for i in rows) or any(
-                self.error(right[j]) for j in cols):
+        if not rows or not cols:
             return False
         if len({left[i].name for i in rows}) != 1 or len({right[j].name for j in cols}) != 1:
             return False
@@ -240,11 +305,25 @@ class _Analysis:
         # W_O (a few roundings), then n + 1 keys are summed.
         per_out = errs @ w + (w * (mags * (eta + (self.n + 10) * self.u))[:, None]).max(
             axis=0, initial=0.0)
-        for j, d in enumerate(ov.output_space.basis):
-            if d.name.endswith(SCRATCH):
-                self.rel[d], self.err[d], self.mag[d] = eta + (self.n + 10) * self.u, 0.0, 1.0
-            else:
-                self.set_error(d, float(per_out[j]))
+        outs = ov.output_space.basis
+        if outs and outs[0].name.endswith(SCRATCH):  # SelectorWidth's share: relative error
+            self.rel[outs[0]], self.mag[outs[0]] = eta + (self.n + 10) * self.u, 1.0
+            per_out = np.zeros(len(outs))
+        self._write(outs, per_out, add=False)
+
+    def _write(self, dirs, errors: np.ndarray, add: bool) -> None:
+        """Set (or, with ``add``, add to) the errors of ``dirs``; a second write to a
+        direction (a default's cleanup adds to what its head wrote) rounds the sum."""
+        index = self._index(dirs)
+        if len(index) and index.max() >= len(self.err_arr):
+            self._id(dirs[int(np.argmax(index))])  # grows the arrays
+        if add:
+            mags = self.cached(("mags", id(dirs)), lambda: np.array(
+                [self.magnitude(d) for d in dirs]))
+            errors = self.err_arr[index] + errors + np.where(
+                self.written[index], self.u * mags, 0.0)
+        self.err_arr[index] = np.where(errors < CAP, errors, CAP)  # nan and inf: CAP
+        self.written[index] = True
 
     # --- MLPs -------------------------------------------------------------------------------
 
@@ -254,10 +333,7 @@ class _Analysis:
             out_err = self._lipschitz(node, mlp)
         else:
             out_err = self._steps(node, mlp, x)
-        for j, d in enumerate(mlp.snd.output_space.basis):
-            # A default's cleanup adds to what its head wrote: one more rounding of the sum.
-            added = self.u * self.magnitude(d) if d in self.err else 0.0
-            self.set_error(d, self.error(d) + float(out_err[j]) + added)
+        self._write(mlp.snd.output_space.basis, out_err, add=True)
 
     def _step_input(self, node, mlp: MLP) -> BasisDirection | None:
         """The one numerical direction a discretising MLP reads, or None for other MLPs."""
@@ -273,41 +349,49 @@ class _Analysis:
         return None
 
     def _lipschitz(self, node, mlp: MLP) -> np.ndarray:
-        w1 = np.abs(mlp.fst.matrix)  # [in, hidden]
-        mags, errs, names = self._arrays(mlp.fst.input_space.basis, 0.0)
-        terms = _group_max(mags[:, None] * w1, names, 0)  # [groups, hidden]
-        pre = terms.sum(axis=0)
-        k = np.count_nonzero(terms, axis=0)
-        in_err = errs @ w1  # every input direction carries its own error
-        bos_mags, _, _ = self._arrays(mlp.fst.input_space.basis, 1.0)
-        self.note_size(float((bos_mags[:, None] * w1).sum(axis=0).max(initial=0.0)),
-                       f"the MLP of {node.describe()}")
-        exact = self._exact_units(mlp, errs, pre)
-        slack = in_err + np.where(exact, 0.0, (k + 2) * self.u * pre)
-        w2 = np.abs(mlp.snd.matrix)  # [hidden, out]
+        st = self.cached(("lipschitz", id(mlp)), lambda: self._lipschitz_structure(node, mlp))
+        self.note_size(st["size"], f"the MLP of {node.describe()}")
+        _, errs, _ = self._arrays(mlp.fst.input_space.basis, 0.0)
+        in_err = errs @ st["w1"]  # every input direction carries its own error
+        pre, w2 = st["pre"], st["w2"]
+        ok = st["integer_inputs"] & (errs == 0)
+        exact = np.all(st["w1_zero"] | (ok[:, None] & st["w1_integer"]), axis=0) & (
+            pre <= self.fmt.largest_exact_integer)
+        slack = in_err + np.where(exact, 0.0, (st["k"] + 2) * self.u * pre)
         # Integer hidden values times integer weights, summed below 2^p: exact.
-        integral = np.all((w2 == 0) | (exact[:, None] & (w2 == np.round(w2))), axis=0) & (
-            w2.T @ pre <= self.fmt.largest_exact_integer)
+        integral = np.all(st["w2_zero"] | (exact[:, None] & st["w2_integer"]), axis=0) & (
+            st["w2_pre"] <= self.fmt.largest_exact_integer)
 
         def bound(units: np.ndarray) -> np.ndarray:  # units: [choices, hidden] (0/1)
             through = units @ (w2 * slack[:, None])  # [choices, out]
-            m = units @ (w2 > 0)
-            rounding = np.where(integral, 0.0, (m + 2) * self.u * (units @ (w2 * pre[:, None])))
+            m = units @ st["w2_on"]
+            rounding = np.where(integral, 0.0, (m + 2) * self.u * (units @ st["w2_times_pre"]))
             return (through + rounding).max(axis=0, initial=0.0)
 
         out = bound(np.ones((1, len(pre))))
-        for possible in self._possible_units(mlp, slack):
-            out = np.minimum(out, bound(possible.astype(float)))
+        for reach in st["reach"]:  # [choices, hidden]: the exact pre-activation's maximum
+            out = np.minimum(out, bound((reach > -slack[None, :]).astype(float)))
         return out
 
-    def _exact_units(self, mlp: MLP, errs: np.ndarray, pre: np.ndarray) -> np.ndarray:
-        """Per hidden unit: its pre-activation is computed exactly (inputs without error that
-        hold integers, integer weights, every partial sum below 2^p)."""
+    def _lipschitz_structure(self, node, mlp: MLP) -> dict:
+        """What ``_lipschitz`` needs that does not depend on the format."""
         basis = mlp.fst.input_space.basis
-        ok = np.array([errs[i] == 0 and self._integer_valued(d) for i, d in enumerate(basis)])
-        w1 = mlp.fst.matrix
-        fine = (w1 == 0) | (ok[:, None] & (w1 == np.round(w1)))
-        return np.all(fine, axis=0) & (pre <= self.fmt.largest_exact_integer)
+        w1s = mlp.fst.matrix
+        w1 = np.abs(w1s)  # [in, hidden]
+        mags, _, names = self._arrays(basis, 0.0)
+        terms = _group_max(mags[:, None] * w1, names, 0)  # [groups, hidden]
+        pre = terms.sum(axis=0)
+        bos_mags, _, _ = self._arrays(basis, 1.0)
+        w2 = np.abs(mlp.snd.matrix)  # [hidden, out]
+        return {
+            "w1": w1, "pre": pre, "k": np.count_nonzero(terms, axis=0), "w2": w2,
+            "size": float((bos_mags[:, None] * w1).sum(axis=0).max(initial=0.0)),
+            "integer_inputs": np.array([self._integer_valued(d) for d in basis], dtype=bool),
+            "w1_zero": w1s == 0, "w1_integer": w1s == np.round(w1s),
+            "w2_zero": w2 == 0, "w2_integer": w2 == np.round(w2), "w2_pre": w2.T @ pre,
+            "w2_on": (w2 > 0).astype(float), "w2_times_pre": w2 * pre[:, None],
+            "reach": list(self._reach(mlp)),
+        }
 
     def _integer_valued(self, d: BasisDirection) -> bool:
         if d in (ONE, self.s.bos) or d.value is not None:
@@ -318,11 +402,11 @@ class _Analysis:
         return values is not None and all(
             isinstance(v, int | float) and float(v).is_integer() for v in values)
 
-    def _possible_units(self, mlp: MLP, slack: np.ndarray):
-        """Per one-hot group read, [choices, hidden]: which units can be non-zero when that
-        choice (a value, or None) is active. A unit below ``-slack`` for every input with
-        that choice is exactly 0 (ReLU) whatever the errors, so it passes no error on; only
-        one choice is active at a time, so the units of different choices do not add."""
+    def _reach(self, mlp: MLP):
+        """Per one-hot group read, [choices, hidden]: the largest exact pre-activation of each
+        unit when that choice (a value, or None) is active. A unit whose reach is below
+        ``-slack`` is exactly 0 (ReLU) whatever the errors, so it passes no error on; only one
+        choice is active at a time, so the units of different choices do not add."""
         basis = mlp.fst.input_space.basis
         w1 = mlp.fst.matrix
         fixed = [i for i, d in enumerate(basis) if d in (ONE, self.s.bos)]
@@ -343,26 +427,16 @@ class _Analysis:
                 continue
             rest = total - ups[name]
             choices = np.vstack([w1[rows], np.zeros((1, w1.shape[1]))])  # each value, None
-            yield choices + rest[None, :] > -slack[None, :]
+            yield choices + rest[None, :]
 
     def _steps(self, node, mlp: MLP, x: BasisDirection) -> np.ndarray:
-        basis = mlp.fst.input_space.basis
-        rows = {d: mlp.fst.matrix[i] for i, d in enumerate(basis)}
-        zero = np.zeros(mlp.fst.matrix.shape[1])
-        w, b, gate = rows[x], rows.get(ONE, zero), rows.get(self.s.bos, zero)
-        lo, hi = self._range(x)
+        st = self.cached(("steps", id(mlp)), lambda: self._step_structure(mlp, x))
+        self.note_size(st["size"], f"the MLP of {node.describe()}")
+        w, b = st["w"], st["b"]
         e_abs, e_rel = self.error(x), self.rel.get(x, 0.0)
-        active = self._active_size(w, b, lo, hi)  # |w x| + |b| where the unit may be on
-        height = self._active_size(w, b, lo, hi, height=True)  # its output there
-        with np.errstate(divide="ignore", invalid="ignore"):
-            kink = np.where(w != 0, np.abs(b / np.where(w != 0, w, 1.0)), 0.0)
-            near = np.abs(w) * kink + np.abs(b) + 1.0
-        wobble = np.where(w != 0, np.abs(w) * (e_abs + e_rel * kink) + e_rel, 0.0)
-        miss = wobble + 4 * self.u * near
-        at_bos = 4 * self.u * (np.abs(w) * max(abs(lo), 1.0) + np.abs(b) + np.abs(gate))
-        self.note_size(float((np.abs(w) * max(abs(hi), 1.0) + np.abs(b) + np.abs(gate)
-                              ).max(initial=0.0)),
-                       f"the MLP of {node.describe()}")
+        wobble = np.where(w != 0, np.abs(w) * (e_abs + e_rel * st["kink"]) + e_rel, 0.0)
+        miss = wobble + 4 * self.u * st["near"]
+        at_bos = 4 * self.u * st["at_bos"]
         bad = np.flatnonzero(~((miss < 0.25) & (at_bos < 0.25)))
         if bad.size:
             j = int(bad[0])
@@ -373,9 +447,27 @@ class _Analysis:
                 f"({e_abs + e_rel * abs(t):.3g}), not below the 0.25 it tolerates"))
         # An active unit's pre-activation (two terms and the weights' own rounding) is off
         # by 4u of its terms' size; the sum of m outputs by (m + 1) u of their heights.
+        return 4 * self.u * st["w2_active"] + (st["m"] + 1) * self.u * st["w2_height"]
+
+    def _step_structure(self, mlp: MLP, x: BasisDirection) -> dict:
+        """What ``_steps`` needs that does not depend on the format."""
+        basis = mlp.fst.input_space.basis
+        rows = {d: mlp.fst.matrix[i] for i, d in enumerate(basis)}
+        zero = np.zeros(mlp.fst.matrix.shape[1])
+        w, b, gate = rows[x], rows.get(ONE, zero), rows.get(self.s.bos, zero)
+        lo, hi = self._range(x)
+        active = self._active_size(w, b, lo, hi)  # |w x| + |b| where the unit may be on
+        height = self._active_size(w, b, lo, hi, height=True)  # its output there
+        kink = np.where(w != 0, np.abs(b / np.where(w != 0, w, 1.0)), 0.0)
         w2 = np.abs(mlp.snd.matrix)
-        m = np.count_nonzero(w2 * (active > 0)[:, None], axis=0)
-        return 4 * self.u * (w2.T @ active) + (m + 1) * self.u * (w2.T @ height)
+        return {
+            "w": w, "b": b, "kink": kink, "near": np.abs(w) * kink + np.abs(b) + 1.0,
+            "at_bos": np.abs(w) * max(abs(lo), 1.0) + np.abs(b) + np.abs(gate),
+            "size": float((np.abs(w) * max(abs(hi), 1.0) + np.abs(b) + np.abs(gate)
+                           ).max(initial=0.0)),
+            "w2_active": w2.T @ active, "w2_height": w2.T @ height,
+            "m": np.count_nonzero(w2 * (active > 0)[:, None], axis=0),
+        }
 
     @staticmethod
     def _active_size(w: np.ndarray, b: np.ndarray, lo: float, hi: float,
@@ -395,11 +487,19 @@ class _Analysis:
     def _range(self, x: BasisDirection) -> tuple[float, float]:
         if x.name.endswith(SCRATCH):
             return 1.0 / (self.n + 1), 1.0
-        known = self.g.info[x.name].values
-        if known is None:
-            return -CAP, CAP
-        values = [float(v) for v in known if isinstance(v, int | float)]
-        return (min(values), max(values)) if values else (0.0, 0.0)
+        return self._value_range(x.name)
+
+    def _value_range(self, label: str) -> tuple[float, float]:
+        """The smallest and largest number a SOp takes ((0, 0) for none; unbounded where
+        the value set is not listed)."""
+        def scan() -> tuple[float, float]:
+            known = self.g.info[label].values
+            if known is None:
+                return -CAP, CAP
+            numbers = np.fromiter((v for v in known if isinstance(v, int | float)), float)
+            return (float(numbers.min()), float(numbers.max())) if numbers.size else (0.0, 0.0)
+
+        return self.cached(("range", label), scan)
 
     # --- outputs and range ------------------------------------------------------------------
 
@@ -421,13 +521,17 @@ class _Analysis:
             self.add(node, f"its one-hot output may be off by {worst:.3g}, so it may not "
                            f"decode (the threshold is {NONE_THRESHOLD})")
 
-    def _check_range(self) -> None:
+    def _largest_weight(self) -> tuple[float, str]:
         weight, where = 0.0, ""
         for name, group in self.model.params.items():
             for key, array in group.items():
                 big = float(np.abs(array).max(initial=0.0))
                 if big > weight:
                     weight, where = big, f"{name}/{key}"
+        return weight, where
+
+    def _check_range(self) -> None:
+        weight, where = self.cached(("weights",), self._largest_weight)
         out = self.g.graph[self.g.graph.output]
         limit = self.fmt.max / 2
         if weight > limit:
@@ -440,11 +544,12 @@ class _Analysis:
 
 
 def format_problems(agraph: AnnotatedGraph, blocks: dict[str, NodeBlocks],
-                    settings: CraftSettings, model: CompiledModel, fmt: NumberFormat
-                    ) -> tuple[str, ...]:
-    """The problems that can make ``model`` wrong in ``fmt`` (empty: exact in ``fmt``)."""
+                    settings: CraftSettings, model: CompiledModel, fmt: NumberFormat,
+                    memo: dict | None = None) -> tuple[str, ...]:
+    """The problems that can make ``model`` wrong in ``fmt`` (empty: exact in ``fmt``);
+    ``memo`` shares the format-independent work between formats."""
     with np.errstate(all="ignore"):  # inf and nan bounds are problems, not warnings
-        problems = _Analysis(agraph, blocks, settings, model, fmt).run()
+        problems = _Analysis(agraph, blocks, settings, model, fmt, memo).run()
     if len(problems) > MAX_PROBLEMS:
         more = len(problems) - MAX_PROBLEMS
         problems = [*problems[:MAX_PROBLEMS], f"... and {more} more"]
@@ -454,5 +559,6 @@ def format_problems(agraph: AnnotatedGraph, blocks: dict[str, NodeBlocks],
 def precision_record(agraph: AnnotatedGraph, blocks: dict[str, NodeBlocks],
                      settings: CraftSettings, model: CompiledModel) -> PrecisionRecord:
     """The record of every checked format (``number_formats.CHECKED_FORMATS``)."""
-    return PrecisionRecord({fmt.name: format_problems(agraph, blocks, settings, model, fmt)
+    memo: dict = {}
+    return PrecisionRecord({fmt.name: format_problems(agraph, blocks, settings, model, fmt, memo)
                             for fmt in CHECKED_FORMATS})

@@ -40,20 +40,26 @@ class NumberFormat:
 
     def rounding_of(self, x: float) -> float:
         """How far ``x`` moves when stored in this format (0 where it is representable)."""
-        return abs(x - self.round(x))
+        return float(np.abs(x - self.round_array(np.array([x], dtype=float)))[0])
 
     def round(self, x: float) -> float:
         """``x`` rounded to the nearest value of this format (ties to even)."""
-        if self.name == "float64" or not math.isfinite(x):
-            return x
-        with np.errstate(over="ignore"):  # beyond the format's range: inf
+        return float(self.round_array(np.array([x], dtype=float))[0])
+
+    def round_array(self, x: np.ndarray) -> np.ndarray:
+        """Every float64 in ``x`` rounded to this format (beyond its range: inf)."""
+        with np.errstate(over="ignore", invalid="ignore"):
             if self.name == "float32":
-                return float(np.float32(x))
+                return x.astype(np.float32).astype(float)
             if self.name == "float16":
-                return float(np.float16(x))
-        bits = np.array([x], dtype=np.float32).view(np.uint32)  # bfloat16: top 16 bits
-        bits = (bits + 0x7FFF + ((bits >> 16) & 1)) & np.uint32(0xFFFF0000)
-        return float(bits.view(np.float32)[0])
+                return x.astype(np.float16).astype(float)
+            if self.name == "bfloat16":  # float32's top 16 bits, rounded to nearest even
+                bits = x.astype(np.float32).view(np.uint32)
+                rounded = (bits + np.uint32(0x7FFF) + ((bits >> 16) & np.uint32(1))) & \
+                    np.uint32(0xFFFF0000)
+                out = rounded.view(np.float32).astype(float)
+                return np.where(np.isfinite(x), out, x)
+        return x.astype(float)
 
     @property
     def largest_exact_integer(self) -> int:
