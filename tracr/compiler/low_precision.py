@@ -7,78 +7,54 @@ for each format the expressions it can make wrong. The bounds are worst-case (no
 assumed to cancel), so "exact" is a proof; a listed problem may still not show on a given
 input.
 
-State: for every residual direction ``d``, ``mag[d]`` bounds the exact value's magnitude at
-non-BOS positions (1 for one-hots) and ``err[d]`` the float error on it. A dot product of
+State: for every residual direction ``d``, a bound on the exact value's magnitude at
+non-BOS positions (1 for one-hots) and a bound on the float error on it. A dot product of
 ``k`` non-zero terms (zero terms add nothing) is off by at most ``(k + 2) u`` times the sum of
-the terms' magnitudes (``k`` roundings, and the weights' own representation). A categorical
-direction holds one one-hot of its SOp, so a group of directions with one name contributes
-its largest term, not the sum.
+the terms' magnitudes (``k`` roundings, and the weights' own representation). Exact values
+of a categorical SOp sit on one direction of its group (a group contributes its largest
+term), but errors sit on every direction (they are summed).
 
-* **Heads.** The score is off by ``delta = (k + 6) u T + (input errors x weights)``, where
+* **Heads.** A score is off by ``delta = (k + 6) u T + (input errors x weights)``, where
   ``T`` sums the largest term per pair of groups (the numerical-EQ head's ``c(2kq - k^2)``
-  reaches ``c (|k| + |q|)^2``). The softmax weights are then off by a factor up to
-  ``e^(2 delta)``, the leak grows to ``LEAK_BOUND e^(2 delta)``, and exp/sum/divide over
-  ``n + 1`` keys add ``(n + 6) u``. The value written is a weighted sum of per-key values,
-  so each output direction is off by ``max_i |W_ov| (err_i + mag_i eta)``. SelectorWidth's
-  share ``1/(w+1)`` is off relatively by ``eta``.
-* **MLPs** are 1-Lipschitz through ReLU: output error ``sum_j |W2| (E_j + r_j)`` with
-  ``E_j`` the input error times the weights and ``r_j`` the pre-activation's rounding.
-* **Discretising MLPs** (a numerical Map, SelectorWidth) absorb their input's error: every
-  known value is at least 1/2 (in pre-activation) from each ReLU's kink, so a unit is on
-  the right side while input error plus rounding near the kink stay below 1/4 (checked per
-  unit, and at the BOS position against the gate). Their output carries only the rounding
-  of the active units, whose size is bounded over the input's range.
+  reaches ``c (|k| + |q|)^2``). The leak to unselected keys grows to
+  ``LEAK_BOUND e^(2 delta)``; exp/sum/divide over ``n + 1`` keys add ``(n + 6) u``. A mean
+  and SelectorWidth's share also need the tied keys' weights equal: they are within
+  ``e^spread``, where ``spread = 2 delta``, or 0 when every tied score is the same single
+  product of error-free one-hots (then bit-identical). Each output direction is off by
+  ``sum_i |W_ov| err_i + max_i |W_ov| mag_i eta``; the share ``1/(w+1)``, relatively.
+* **MLPs** (``low_precision_mlp``): discretising ones absorb their input's error within a
+  quarter of each step's margin (else a problem) and add only their active units' rounding;
+  the others pass errors on 1-Lipschitz through ReLU, except through units that stay exactly
+  0 for the active one-hot value.
 * **Outputs.** A categorical output decodes while its one-hot is off by less than 1/2
   (``NONE_THRESHOLD``); a numerical one must meet ``ATOL + RTOL |value|``.
-* **Range.** Every weight, score and pre-activation must stay below the format's largest
-  finite value (float16: 65504).
+* **Range.** Every weight, score and pre-activation must stay below half the format's
+  largest finite value (float16: 65504).
+
+The work that does not depend on the format is done once and shared by the three analyses.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
 
 from tracr.compiler.graph_to_craft import ONE, CraftSettings, NodeBlocks
+from tracr.compiler.low_precision_mlp import CAP, SCRATCH, MLPBounds, group_reduce
 from tracr.compiler.nodes import NUMERICAL, AnnotatedGraph
 from tracr.craft.bases import BasisDirection
 from tracr.craft.chamber.attention import LEAK_BOUND
-from tracr.craft.transformers import MLP, AttentionHead
+from tracr.craft.transformers import AttentionHead
 from tracr.model import CompiledModel
 from tracr.model.encoders import NONE_THRESHOLD
 from tracr.model.number_formats import CHECKED_FORMATS, NumberFormat, PrecisionRecord
 from tracr.model.precision import ATOL, RTOL
 
-SCRATCH = "__width_scratch"
-CAP = 1e30  # error bounds beyond any tolerance are kept finite at this
 MAX_PROBLEMS = 5  # per format: the first few name what to fix; the rest are counted
 
 
-@functools.lru_cache(maxsize=4096)
-def _group_plan(names: tuple[str, ...]) -> tuple[list[int], list[int]]:
-    """The order that brings equal names together, and where each run of them starts."""
-    order = sorted(range(len(names)), key=lambda i: names[i])
-    sorted_names = [names[i] for i in order]
-    starts = [i for i, n in enumerate(sorted_names) if i == 0 or n != sorted_names[i - 1]]
-    return order, starts
-
-
-def _group_max(abs_terms: np.ndarray, names: list[str] | tuple[str, ...], axis: int,
-               reduce: np.ufunc = np.maximum) -> np.ndarray:
-    """Reduce ``abs_terms`` along ``axis`` to one row per direction name, keeping the max
-    (one direction of a one-hot holds its value: the others are 0), or with ``np.add``, the
-    sum (every direction carries its own error)."""
-    if not names:
-        shape = list(abs_terms.shape)
-        shape[axis] = 0
-        return np.zeros(shape)
-    order, starts = _group_plan(tuple(names))
-    return reduce.reduceat(np.take(abs_terms, order, axis=axis), starts, axis=axis)
-
-
-class _Analysis:
+class _Analysis(MLPBounds):
     def __init__(self, agraph: AnnotatedGraph, blocks: dict[str, NodeBlocks],
                  settings: CraftSettings, model: CompiledModel, fmt: NumberFormat,
                  memo: dict | None = None):
@@ -216,8 +192,8 @@ class _Analysis:
         w = self.cached(("abs", id(form)), lambda: np.abs(form.matrix))
         ml, el, nl = self._arrays(form.left_space.basis, 1.0)
         mr, er, nr = self._arrays(form.right_space.basis, 1.0)
-        terms = self.cached(("terms", id(form)), lambda: _group_max(
-            _group_max(ml[:, None] * w * mr[None, :], nl, 0), nr, 1))
+        terms = self.cached(("terms", id(form)), lambda: group_reduce(
+            group_reduce(ml[:, None] * w * mr[None, :], nl, 0), nr, 1))
         if not el.any() and not er.any():
             errs = np.zeros(1)
         else:
@@ -233,9 +209,9 @@ class _Analysis:
         # Input errors sit on every direction of a one-hot, the exact value on one: per pair
         # of groups, sum the errors over one side at the other side's worst direction.
         add = np.add
-        left_err = _group_max(_group_max(el[:, None] * w * mr[None, :], nl, 0, add), nr, 1)
-        right_err = _group_max(_group_max(ml[:, None] * w * er[None, :], nr, 1, add), nl, 0)
-        both = _group_max(_group_max(el[:, None] * w * er[None, :], nl, 0, add), nr, 1, add)
+        left_err = group_reduce(group_reduce(el[:, None] * w * mr[None, :], nl, 0, add), nr, 1)
+        right_err = group_reduce(group_reduce(ml[:, None] * w * er[None, :], nr, 1, add), nl, 0)
+        both = group_reduce(group_reduce(el[:, None] * w * er[None, :], nl, 0, add), nr, 1, add)
         return left_err + right_err + both
 
     def _ties_exactly(self, head: AttentionHead) -> bool:
@@ -324,182 +300,6 @@ class _Analysis:
                 self.written[index], self.u * mags, 0.0)
         self.err_arr[index] = np.where(errors < CAP, errors, CAP)  # nan and inf: CAP
         self.written[index] = True
-
-    # --- MLPs -------------------------------------------------------------------------------
-
-    def _mlp(self, node, mlp: MLP) -> None:
-        x = self._step_input(node, mlp)
-        if x is None:
-            out_err = self._lipschitz(node, mlp)
-        else:
-            out_err = self._steps(node, mlp, x)
-        self._write(mlp.snd.output_space.basis, out_err, add=True)
-
-    def _step_input(self, node, mlp: MLP) -> BasisDirection | None:
-        """The one numerical direction a discretising MLP reads, or None for other MLPs."""
-        dirs = [d for d in mlp.fst.input_space.basis if d not in (ONE, self.s.bos)]
-        if len(dirs) != 1 or dirs[0].value is not None:
-            return None
-        if dirs[0].name.endswith(SCRATCH):
-            return dirs[0]
-        if node.kind in ("map", "sequence_map") and not dirs[0].name.endswith("__squared"):
-            child = self.g.graph.nodes.get(dirs[0].name)
-            if child is not None and child.encoding == NUMERICAL:
-                return dirs[0]
-        return None
-
-    def _lipschitz(self, node, mlp: MLP) -> np.ndarray:
-        st = self.cached(("lipschitz", id(mlp)), lambda: self._lipschitz_structure(node, mlp))
-        self.note_size(st["size"], f"the MLP of {node.describe()}")
-        _, errs, _ = self._arrays(mlp.fst.input_space.basis, 0.0)
-        in_err = errs @ st["w1"]  # every input direction carries its own error
-        pre, w2 = st["pre"], st["w2"]
-        ok = st["integer_inputs"] & (errs == 0)
-        exact = np.all(st["w1_zero"] | (ok[:, None] & st["w1_integer"]), axis=0) & (
-            pre <= self.fmt.largest_exact_integer)
-        slack = in_err + np.where(exact, 0.0, (st["k"] + 2) * self.u * pre)
-        # Integer hidden values times integer weights, summed below 2^p: exact.
-        integral = np.all(st["w2_zero"] | (exact[:, None] & st["w2_integer"]), axis=0) & (
-            st["w2_pre"] <= self.fmt.largest_exact_integer)
-
-        def bound(units: np.ndarray) -> np.ndarray:  # units: [choices, hidden] (0/1)
-            through = units @ (w2 * slack[:, None])  # [choices, out]
-            m = units @ st["w2_on"]
-            rounding = np.where(integral, 0.0, (m + 2) * self.u * (units @ st["w2_times_pre"]))
-            return (through + rounding).max(axis=0, initial=0.0)
-
-        out = bound(np.ones((1, len(pre))))
-        for reach in st["reach"]:  # [choices, hidden]: the exact pre-activation's maximum
-            out = np.minimum(out, bound((reach > -slack[None, :]).astype(float)))
-        return out
-
-    def _lipschitz_structure(self, node, mlp: MLP) -> dict:
-        """What ``_lipschitz`` needs that does not depend on the format."""
-        basis = mlp.fst.input_space.basis
-        w1s = mlp.fst.matrix
-        w1 = np.abs(w1s)  # [in, hidden]
-        mags, _, names = self._arrays(basis, 0.0)
-        terms = _group_max(mags[:, None] * w1, names, 0)  # [groups, hidden]
-        pre = terms.sum(axis=0)
-        bos_mags, _, _ = self._arrays(basis, 1.0)
-        w2 = np.abs(mlp.snd.matrix)  # [hidden, out]
-        return {
-            "w1": w1, "pre": pre, "k": np.count_nonzero(terms, axis=0), "w2": w2,
-            "size": float((bos_mags[:, None] * w1).sum(axis=0).max(initial=0.0)),
-            "integer_inputs": np.array([self._integer_valued(d) for d in basis], dtype=bool),
-            "w1_zero": w1s == 0, "w1_integer": w1s == np.round(w1s),
-            "w2_zero": w2 == 0, "w2_integer": w2 == np.round(w2), "w2_pre": w2.T @ pre,
-            "w2_on": (w2 > 0).astype(float), "w2_times_pre": w2 * pre[:, None],
-            "reach": list(self._reach(mlp)),
-        }
-
-    def _integer_valued(self, d: BasisDirection) -> bool:
-        if d in (ONE, self.s.bos) or d.value is not None:
-            return True  # 0 or 1
-        label = d.name.removesuffix("__squared")
-        info = self.g.info.get(label)
-        values = None if info is None else info.values
-        return values is not None and all(
-            isinstance(v, int | float) and float(v).is_integer() for v in values)
-
-    def _reach(self, mlp: MLP):
-        """Per one-hot group read, [choices, hidden]: the largest exact pre-activation of each
-        unit when that choice (a value, or None) is active. A unit whose reach is below
-        ``-slack`` is exactly 0 (ReLU) whatever the errors, so it passes no error on; only one
-        choice is active at a time, so the units of different choices do not add."""
-        basis = mlp.fst.input_space.basis
-        w1 = mlp.fst.matrix
-        fixed = [i for i, d in enumerate(basis) if d in (ONE, self.s.bos)]
-        bias = w1[[i for i in fixed if basis[i] == ONE]].sum(axis=0)
-        groups: dict[str, list[int]] = {}
-        for i, d in enumerate(basis):
-            if i not in fixed:
-                groups.setdefault(d.name, []).append(i)
-        ups = {}
-        for name, rows in groups.items():
-            sub = w1[rows] * np.array([self.magnitude(basis[i]) for i in rows])[:, None]
-            one_hot = basis[rows[0]].value is not None
-            ups[name] = (np.maximum(sub.max(axis=0, initial=0.0), 0.0) if one_hot
-                         else np.abs(sub).sum(axis=0))
-        total = bias + sum(ups.values(), np.zeros(w1.shape[1]))
-        for name, rows in groups.items():
-            if basis[rows[0]].value is None or len(rows) < 2:
-                continue
-            rest = total - ups[name]
-            choices = np.vstack([w1[rows], np.zeros((1, w1.shape[1]))])  # each value, None
-            yield choices + rest[None, :]
-
-    def _steps(self, node, mlp: MLP, x: BasisDirection) -> np.ndarray:
-        st = self.cached(("steps", id(mlp)), lambda: self._step_structure(mlp, x))
-        self.note_size(st["size"], f"the MLP of {node.describe()}")
-        w, b = st["w"], st["b"]
-        e_abs, e_rel = self.error(x), self.rel.get(x, 0.0)
-        wobble = np.where(w != 0, np.abs(w) * (e_abs + e_rel * st["kink"]) + e_rel, 0.0)
-        miss = wobble + 4 * self.u * st["near"]
-        at_bos = 4 * self.u * st["at_bos"]
-        bad = np.flatnonzero(~((miss < 0.25) & (at_bos < 0.25)))
-        if bad.size:
-            j = int(bad[0])
-            t = -b[j] / w[j] if w[j] else float("nan")
-            self.add(node, (
-                f"a step of its MLP at {t:.6g} on {x.name!r} (slope {abs(w[j]):.3g}) is off "
-                f"by up to {max(miss[j], at_bos[j]):.3g} from rounding and the input's error "
-                f"({e_abs + e_rel * abs(t):.3g}), not below the 0.25 it tolerates"))
-        # An active unit's pre-activation (two terms and the weights' own rounding) is off
-        # by 4u of its terms' size; the sum of m outputs by (m + 1) u of their heights.
-        return 4 * self.u * st["w2_active"] + (st["m"] + 1) * self.u * st["w2_height"]
-
-    def _step_structure(self, mlp: MLP, x: BasisDirection) -> dict:
-        """What ``_steps`` needs that does not depend on the format."""
-        basis = mlp.fst.input_space.basis
-        rows = {d: mlp.fst.matrix[i] for i, d in enumerate(basis)}
-        zero = np.zeros(mlp.fst.matrix.shape[1])
-        w, b, gate = rows[x], rows.get(ONE, zero), rows.get(self.s.bos, zero)
-        lo, hi = self._range(x)
-        active = self._active_size(w, b, lo, hi)  # |w x| + |b| where the unit may be on
-        height = self._active_size(w, b, lo, hi, height=True)  # its output there
-        kink = np.where(w != 0, np.abs(b / np.where(w != 0, w, 1.0)), 0.0)
-        w2 = np.abs(mlp.snd.matrix)
-        return {
-            "w": w, "b": b, "kink": kink, "near": np.abs(w) * kink + np.abs(b) + 1.0,
-            "at_bos": np.abs(w) * max(abs(lo), 1.0) + np.abs(b) + np.abs(gate),
-            "size": float((np.abs(w) * max(abs(hi), 1.0) + np.abs(b) + np.abs(gate)
-                           ).max(initial=0.0)),
-            "w2_active": w2.T @ active, "w2_height": w2.T @ height,
-            "m": np.count_nonzero(w2 * (active > 0)[:, None], axis=0),
-        }
-
-    @staticmethod
-    def _active_size(w: np.ndarray, b: np.ndarray, lo: float, hi: float,
-                     height: bool = False) -> np.ndarray:
-        """Per unit, the largest ``|w x| + |b|`` (or, with ``height``, ``w x + b + 1/2``)
-        over inputs in [lo, hi] where it may be on (pre-activation above -1/2, its margin):
-        the largest is at an end of the range or where it turns on."""
-        size = np.zeros_like(w)
-        safe_w = np.where(w != 0, w, 1.0)
-        turn = np.clip((-0.5 - b) / safe_w, lo, hi)
-        for x in (lo, hi, turn):
-            on = w * x + b > -0.5 - 1e-9 * (np.abs(w * x) + np.abs(b))
-            value = w * x + b + 0.5 if height else np.abs(w * x) + np.abs(b)
-            size = np.maximum(size, np.where(on, value, 0.0))
-        return size
-
-    def _range(self, x: BasisDirection) -> tuple[float, float]:
-        if x.name.endswith(SCRATCH):
-            return 1.0 / (self.n + 1), 1.0
-        return self._value_range(x.name)
-
-    def _value_range(self, label: str) -> tuple[float, float]:
-        """The smallest and largest number a SOp takes ((0, 0) for none; unbounded where
-        the value set is not listed)."""
-        def scan() -> tuple[float, float]:
-            known = self.g.info[label].values
-            if known is None:
-                return -CAP, CAP
-            numbers = np.fromiter((v for v in known if isinstance(v, int | float)), float)
-            return (float(numbers.min()), float(numbers.max())) if numbers.size else (0.0, 0.0)
-
-        return self.cached(("range", label), scan)
 
     # --- outputs and range ------------------------------------------------------------------
 
