@@ -68,7 +68,7 @@ class _Analysis(MLPBounds):
         # Errors per direction, in an array indexed by a direction id shared across formats
         # (hashing directions is the analysis's main cost otherwise).
         self.ids: dict[BasisDirection, int] = self.memo.setdefault("ids", {})
-        self.err_arr = np.zeros(max(64, 2 * len(self.ids)))
+        self.err_arr = np.zeros(max(64, 2 * len(self.ids), 2 * model.model_config.d_model))
         self.written = np.zeros(len(self.err_arr), dtype=bool)
         self.rel: dict[BasisDirection, float] = {}  # SelectorWidth's scratch: relative error
         self.scale: dict[str, float] = self.memo.setdefault("scale", {})  # per SOp label
@@ -112,10 +112,7 @@ class _Analysis(MLPBounds):
 
     def _id(self, d: BasisDirection) -> int:
         i = self.ids.setdefault(d, len(self.ids))
-        if i >= len(self.err_arr):
-            grow = len(self.err_arr)
-            self.err_arr = np.concatenate([self.err_arr, np.zeros(grow)])
-            self.written = np.concatenate([self.written, np.zeros(grow, dtype=bool)])
+        self._fit()
         return i
 
     def _index(self, dirs) -> np.ndarray:
@@ -137,9 +134,15 @@ class _Analysis(MLPBounds):
             np.array([bos_mag if d == self.s.bos else self.magnitude(d) for d in dirs]),
             tuple(d.name for d in dirs)))
         index = self._index(dirs)
-        if len(index) and index.max() >= len(self.err_arr):
-            self._id(dirs[int(np.argmax(index))])  # grows the arrays
+        self._fit()
         return mags, self.err_arr[index], names
+
+    def _fit(self) -> None:
+        """Grow the error arrays to every direction id handed out so far."""
+        while len(self.ids) > len(self.err_arr):
+            grow = len(self.err_arr)
+            self.err_arr = np.concatenate([self.err_arr, np.zeros(grow)])
+            self.written = np.concatenate([self.written, np.zeros(grow, dtype=bool)])
 
     def set_error(self, d: BasisDirection, value: float) -> None:
         # Capped so that no bound overflows to inf (0 * inf would read as exact).
@@ -291,8 +294,7 @@ class _Analysis(MLPBounds):
         """Set (or, with ``add``, add to) the errors of ``dirs``; a second write to a
         direction (a default's cleanup adds to what its head wrote) rounds the sum."""
         index = self._index(dirs)
-        if len(index) and index.max() >= len(self.err_arr):
-            self._id(dirs[int(np.argmax(index))])  # grows the arrays
+        self._fit()
         if add:
             mags = self.cached(("mags", id(dirs)), lambda: np.array(
                 [self.magnitude(d) for d in dirs]))

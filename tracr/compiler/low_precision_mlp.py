@@ -52,6 +52,16 @@ def group_reduce(abs_terms: np.ndarray, names: list[str] | tuple[str, ...], axis
     return reduce.reduceat(np.take(abs_terms, order, axis=axis), starts, axis=axis)
 
 
+def _pairs(w2: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """W2's non-zero entries as (unit, output) index arrays sorted by output, where each
+    output's run starts, and which output each run is."""
+    unit, col = np.nonzero(w2)
+    order = np.argsort(col, kind="stable")
+    unit, col = unit[order], col[order]
+    starts = np.flatnonzero(np.r_[True, col[1:] != col[:-1]]) if col.size else col
+    return unit, col, starts, col[starts]
+
+
 class MLPBounds:
     """The MLP half of the analysis (see the module docstring)."""
 
@@ -90,11 +100,24 @@ class MLPBounds:
         integral = np.all(st["w2_zero"] | (exact[:, None] & st["w2_integer"]), axis=0) & (
             st["w2_pre"] <= self.fmt.largest_exact_integer)
 
+        # W2's non-zero entries as (unit, output) pairs sorted by output: sums over units
+        # per output are segment sums over these pairs (W2 is mostly zeros).
+        unit, col, starts, cols = st["pairs"]
+        through_w, pre_w = st["w2_values"] * slack[unit], st["w2_values"] * pre[unit]
+        n_out = w2.shape[1]
+
+        def per_output(values: np.ndarray) -> np.ndarray:  # [choices, pairs] -> [choices, out]
+            out = np.zeros((values.shape[0], n_out))
+            if starts.size:
+                out[:, cols] = np.add.reduceat(values, starts, axis=1)
+            return out
+
         def bound(units: np.ndarray) -> np.ndarray:  # units: [choices, hidden] (0/1)
-            through = units @ (w2 * slack[:, None])  # [choices, out]
-            m = units @ st["w2_on"]
-            rounding = np.where(integral, 0.0, (m + 2) * self.u * (units @ st["w2_times_pre"]))
-            return (through + rounding).max(axis=0, initial=0.0)
+            on = units[:, unit]  # [choices, pairs]
+            m = per_output(on)
+            rounding = (m + 2) * self.u * per_output(on * pre_w)
+            rounding[:, integral] = 0.0
+            return (per_output(on * through_w) + rounding).max(axis=0, initial=0.0)
 
         out = bound(np.ones((1, len(pre))))
         for reach in st["reach"]:  # [choices, hidden]: the exact pre-activation's maximum
@@ -117,7 +140,7 @@ class MLPBounds:
             "integer_inputs": np.array([self._integer_valued(d) for d in basis], dtype=bool),
             "w1_zero": w1s == 0, "w1_integer": w1s == np.round(w1s),
             "w2_zero": w2 == 0, "w2_integer": w2 == np.round(w2), "w2_pre": w2.T @ pre,
-            "w2_on": (w2 > 0).astype(float), "w2_times_pre": w2 * pre[:, None],
+            "pairs": _pairs(w2), "w2_values": w2[_pairs(w2)[0], _pairs(w2)[1]],
             "reach": list(self._reach(mlp)),
         }
 
