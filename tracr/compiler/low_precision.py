@@ -168,6 +168,9 @@ class _Analysis(MLPBounds):
                 self._head(node, block.head)
             if block.mlp is not None:
                 self._mlp(node, block.mlp)
+            for d in block.space.basis[:1]:  # a number held in the residual stream
+                if d.value is None:
+                    self.note_size(self.magnitude(d), f"the values of {node.describe()}")
         self._check_output()
         self._check_range()
         return self.problems
