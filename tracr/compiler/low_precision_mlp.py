@@ -134,13 +134,14 @@ class MLPBounds:
         pre = terms.sum(axis=0)
         bos_mags, _, _ = self._arrays(basis, 1.0)
         w2 = np.abs(mlp.snd.matrix)  # [hidden, out]
+        pairs = _pairs(w2)
         return {
             "w1": w1, "pre": pre, "k": np.count_nonzero(terms, axis=0), "w2": w2,
             "size": float((bos_mags[:, None] * w1).sum(axis=0).max(initial=0.0)),
             "integer_inputs": np.array([self._integer_valued(d) for d in basis], dtype=bool),
             "w1_zero": w1s == 0, "w1_integer": w1s == np.round(w1s),
             "w2_zero": w2 == 0, "w2_integer": w2 == np.round(w2), "w2_pre": w2.T @ pre,
-            "pairs": _pairs(w2), "w2_values": w2[_pairs(w2)[0], _pairs(w2)[1]],
+            "pairs": pairs, "w2_values": w2[pairs[0], pairs[1]],
             "reach": list(self._reach(mlp)),
         }
 
@@ -148,10 +149,14 @@ class MLPBounds:
         if d in (ONE, self.s.bos) or d.value is not None:
             return True  # 0 or 1
         label = d.name.removesuffix("__squared")
-        info = self.g.info.get(label)
-        values = None if info is None else info.values
-        return values is not None and all(
-            isinstance(v, int | float) and float(v).is_integer() for v in values)
+
+        def scan() -> bool:
+            info = self.g.info.get(label)
+            values = None if info is None else info.values
+            return values is not None and all(
+                isinstance(v, int | float) and float(v).is_integer() for v in values)
+
+        return self.cached(("integers", label), scan)
 
     def _reach(self, mlp: MLP):
         """Per one-hot group read, [choices, hidden]: the largest exact pre-activation of each
