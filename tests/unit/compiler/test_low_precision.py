@@ -15,6 +15,7 @@ torch = pytest.importorskip("torch")
 
 from tracr.backends.torch import to_torch  # noqa: E402
 from tracr.compiler import compiling, lib, verifying  # noqa: E402
+from tracr.errors import InexactFormatError  # noqa: E402
 from tracr.model import same_value  # noqa: E402
 from tracr.model.number_formats import (  # noqa: E402
     BFLOAT16,
@@ -24,6 +25,13 @@ from tracr.model.number_formats import (  # noqa: E402
     PrecisionRecord,
 )
 from tracr.rasp import rasp  # noqa: E402
+
+
+def _refused_in_float32(model, first_problem: str) -> None:
+    """Converting to float32 raises, naming the first problem and the way out."""
+    with pytest.raises(InexactFormatError) as info:
+        to_torch(model, dtype=torch.float32)
+    assert first_problem in str(info.value) and "dtype=torch.float64" in str(info.value)
 
 
 def _float32_wrong(model, program, inputs) -> list:
@@ -64,6 +72,7 @@ def test_large_numerical_output_is_inexact_and_wrong_in_float32():
     assert first.startswith("map '") and "the output (magnitudes up to 3e+04)" in first
     assert "1e-05 + 1e-09 * |value|" in first
     assert _float32_wrong(model, program, [[1], [2, 3]])
+    _refused_in_float32(model, first)
 
 
 def test_small_gap_at_large_magnitude_is_inexact_and_wrong_in_float32():
@@ -74,6 +83,7 @@ def test_small_gap_at_large_magnitude_is_inexact_and_wrong_in_float32():
     (first, *_) = model.precision.problems["float32"]
     assert "a step of its MLP at 1000" in first and "not below the 0.25 it tolerates" in first
     assert _float32_wrong(model, program, verifying.all_inputs({0, 1}, 3))
+    _refused_in_float32(model, first)
 
 
 def test_long_economical_reverse_is_inexact_and_wrong_in_float32():
@@ -83,6 +93,7 @@ def test_long_economical_reverse_is_inexact_and_wrong_in_float32():
     assert problems and any(p.startswith("aggregate 'reverse_") for p in problems)
     inputs = verifying.random_inputs({1, 2}, 300, 6, seed=1, min_len=280)
     assert _float32_wrong(model, program, inputs)
+    _refused_in_float32(model, problems[0])
 
 
 def test_short_reverse_is_exact_in_float32_in_both_layouts():
