@@ -23,7 +23,7 @@ class _Backwards(_Windowed):
 
     def _wait(self, handles):
         newest = max(handles)
-        return [(newest, ShardResult(newest, [], []))]
+        return [(newest, ShardResult(newest, b"", [], []))]
 
     def taken(self, shard: int) -> None:
         self.held.discard(shard)
