@@ -2,7 +2,9 @@
 
 Side by side in one run, each in a fresh process (so peak memory is its own): the process
 pool with one worker and with two, local Ray with two, and the process pool at a quarter of
-the count (memory must not grow with ``--count``: shards are streamed). Programs: vocabulary
+the count (memory must not grow with ``--count``: shards are streamed as compressed Parquet
+and written through; what remains is a few times the largest model the driver re-encodes,
+so ``largest_model_kb`` is reported beside ``driver_mb``). Programs: vocabulary
 0..4, max_seq_len 8, 5-15 operations, 32 verification inputs each. ``per_min`` counts
 verified programs written per minute of wall time, start-up included; ``per_cpu_min`` per
 minute of CPU time spent by the driver and its workers, which is what idle cores deliver
@@ -38,6 +40,9 @@ def _one(engine: str, workers: int, count: int, directory: str) -> dict:
     size = sum(p.stat().st_size for p in Path(directory).glob("shard-*.parquet"))
     me, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
                                                           resource.RUSAGE_CHILDREN))  # fmt: skip
+    driver_mb = me.ru_maxrss // 1024  # before reading the shards back below
+    largest = max((len(row["weights"]) for row in datasets.rows(directory, ["weights"])),
+                  default=0)  # fmt: skip
     driver_cpu = me.ru_utime + me.ru_stime
     worker_cpu = children.ru_utime + children.ru_stime  # pool workers; Ray's are not ours
     return {
@@ -49,8 +54,9 @@ def _one(engine: str, workers: int, count: int, directory: str) -> dict:
         # Verified programs per CPU-minute (driver + workers): what an idle core delivers.
         "per_cpu_min": round(60 * summary.verified / (driver_cpu + worker_cpu))
         if engine == "process" else "",
-        "driver_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
-        "worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024,
+        "driver_mb": driver_mb,
+        "worker_mb": children.ru_maxrss // 1024,
+        "largest_model_kb": largest // 1024,
         "bytes_per_program": size // max(summary.rows, 1),
     }  # fmt: skip
 

@@ -97,6 +97,23 @@ def test_compile_options_reach_the_compiler(capsys, tmp_path):
     assert model.input_encoder.pad_token == "<p>"
 
 
+def test_compile_layout_reaches_the_compiler(capsys, tmp_path):
+    program = load_program(Path(REVERSE).read_text())
+    sizes = {}
+    for layout in ("reference", "economical"):
+        path = tmp_path / f"{layout}.safetensors"
+        assert main(["compile", REVERSE, *OPTS, "--layout", layout, "-o", str(path)]) == 0
+        want = compiling.compile_rasp_to_model(program, {1, 2, 3}, 5, layout=layout)
+        sizes[layout] = safetensors.load(path).model_config.d_model
+        assert sizes[layout] == want.model_config.d_model
+    assert sizes["economical"] < sizes["reference"]
+    assert main(["compile", REVERSE, *OPTS, "--layout", "small"]) == 2
+    assert "invalid choice: 'small'" in capsys.readouterr().err
+    model_file = str(tmp_path / "reference.safetensors")
+    assert main(["run", model_file, "1,2", "--layout", "reference"]) == 2
+    assert "--layout: these options are for compiling" in capsys.readouterr().err
+
+
 def test_compile_name_picks_a_variable_of_the_rasp_file(capsys, tmp_path):
     path = str(tmp_path / "o.safetensors")
     assert main(["compile", REVERSE, *OPTS, "--name", "opp_index", "-o", path]) == 0

@@ -38,7 +38,7 @@ LIB_PREFIX = "lib:"
 MODEL_SUFFIX = ".safetensors"
 RASP_SUFFIX = ".rasp"
 _INT = re.compile(r"[+-]?\d+")
-_COMPILE_OPTIONS = ("vocab", "max_seq_len", "causal", "bos", "pad", "name")
+_COMPILE_OPTIONS = ("vocab", "max_seq_len", "causal", "bos", "pad", "name", "layout")
 
 
 TRUST = (
@@ -94,6 +94,12 @@ def add_compile_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--causal", action="store_true", help="compile a causal (decoder) model")
     group.add_argument("--bos", metavar="TOKEN", help="BOS token (default: compiler_bos)")
     group.add_argument("--pad", metavar="TOKEN", help="PAD token (default: compiler_pad)")
+    group.add_argument(
+        "--layout",
+        choices=("economical", "reference"),
+        help="economical (default): the cheapest exact construction for each expression; "
+        "reference: one construction per expression, as in DeepMind's Tracr",
+    )
     group.add_argument(
         "--name",
         metavar="VAR",
@@ -257,6 +263,7 @@ def compile_program(program: Program, args: argparse.Namespace) -> Any:
         causal=args.causal,
         compiler_bos=compiling.COMPILER_BOS if args.bos is None else args.bos,
         compiler_pad=compiling.COMPILER_PAD if args.pad is None else args.pad,
+        layout=args.layout or "economical",
     )
 
 

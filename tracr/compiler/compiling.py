@@ -60,10 +60,11 @@ def compile_rasp_to_model(
     construction; ``"reference"`` builds the reference's one construction per expression
     (one-hot tables everywhere), for comparison with published layouts.
 
-    ``max_params``: refuse at once (``CompilerError``, naming the largest expression) when the
-    model would have more parameters than this, estimated from the value sets before any
-    weight is built (in the economical layout, a too-large estimate is checked against the
-    economical model's own size); None compiles whatever the size.
+    ``max_params``: refuse (``CompilerError``, naming the largest expression) a model with
+    more parameters than this. A lower-bound estimate from the value sets refuses at once, before
+    any weight is built, what is far too large; the model's exact size (``sizing``, from the
+    blocks, which are as small as their own spaces) is checked before the full-width weights
+    are assembled. None compiles whatever the size.
     """
     vocab_set = _check_arguments(vocab, max_seq_len, causal, compiler_bos, compiler_pad,
                                  mlp_exactness)
@@ -93,28 +94,32 @@ def compile_rasp_to_model(
         layout=layout,
     )
     if layout == "economical":
-        over = max_params is not None and size_guard.estimate(agraph).params > max_params
         agraph, settings, blocks, params = _economical(agraph, settings, compiler_bos,
                                                        compiler_pad)
-        if over:
-            _check_economical_size(params, max_params)
     else:
         blocks = graph_to_craft.build_blocks(agraph, settings)
+        params = sizing.size_of_blocks(agraph, blocks, compiler_bos, compiler_pad)[1]
+    _check_size(agraph, params, max_params)
     alloc = allocation.allocate(agraph.graph, blocks)
     model = craft_to_model.assemble(agraph, blocks, alloc, compiler_bos, compiler_pad)
     record = low_precision.precision_record(agraph, blocks, settings, model)
     return assemble.AssembledTransformerModel.of(dataclasses.replace(model, precision=record))
 
 
-def _check_economical_size(params: int, max_params: int) -> None:
-    """The size guard for the economical layout: the reference estimate is too big, so the
-    economical model's own size (``sizing``) decides; refuse only if that is too big too."""
-    if params > max_params:
-        raise CompilerError(
-            f"the compiled model would have {params:,} parameters "
-            f"({params * 8 / 1e9:.2g} GB in float64), above max_params={max_params:,}. Lower "
-            "max_seq_len or the vocabulary, or pass a larger max_params (None: no limit)"
-        )
+def _check_size(agraph, params: int, max_params: int | None) -> None:
+    """The size guard's exact check: the blocks are built (each as small as its own spaces)
+    and the model they assemble to is sized (``sizing``) before any full-width weight is
+    allocated. The estimate before it (``size_guard``) is a lower bound that refuses at once
+    what is far too big; this check refuses what the estimate let through."""
+    if max_params is None or params <= max_params:
+        return
+    largest = size_guard.estimate(agraph)
+    raise CompilerError(
+        f"the compiled model would have {params:,} parameters "
+        f"({params * 8 / 1e9:.2g} GB in float64), above max_params={max_params:,}; the "
+        f"largest part is {largest.largest}. Lower max_seq_len or the vocabulary, or pass a "
+        "larger max_params (None: no limit) if the machine can hold it"
+    )
 
 
 def _economical(agraph, settings, bos, pad):

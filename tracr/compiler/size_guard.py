@@ -7,7 +7,9 @@ of its two spaces. Every weight matrix spans the residual width, so the paramete
 about ``d_model * (embedding rows + 2 * sum of MLP widths + 4 * sum of head widths)``. It is
 a lower bound: layers pad their MLPs and heads to the widest, which the estimate ignores. The
 per-kind widths in ``_mlp_width`` follow the constructions in ``craft/chamber`` and must be
-kept in step with them (a cheaper construction only makes the estimate safer).
+kept in step with them (a cheaper construction only makes the estimate safer). Being a lower
+bound, it only refuses early; ``compiling`` checks the exact size (``sizing``) once the blocks
+are built and before the full-width weights are assembled.
 """
 
 from __future__ import annotations

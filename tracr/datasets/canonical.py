@@ -2,13 +2,17 @@
 
 Two programs hash alike when they are the same expression graph up to naming: the same
 operations with the same functions (catalogue name and constants; a fused chain of Maps is
-its list of steps), predicates, defaults, encodings and inputs.
+its list of steps), predicates, defaults, encodings and inputs. ``DigestSet`` remembers the
+hashes seen so far in 8 bytes each (their first 64 bits), the one thing the driver keeps
+per program.
 """
 
 from __future__ import annotations
 
 import hashlib
 from typing import Any
+
+import numpy as np
 
 from tracr.rasp import rasp
 
@@ -46,3 +50,42 @@ def program_hash(program: rasp.RASPExpr) -> str:
         text = f"{_own_key(node)}({children})"
         digests[node.unique_id] = hashlib.sha256(text.encode()).hexdigest()
     return digests[program.unique_id]
+
+
+def short_digest(digest: str) -> int:
+    """The first 64 bits of a hex digest (collisions: about one in 10**19 per pair)."""
+    return int(digest[:16], 16)
+
+
+class DigestSet:
+    """A set of 64-bit ints at about 8 bytes each: recent ones in a Python set (about 70
+    bytes each), merged every ``batch`` additions into one sorted numpy array."""
+
+    def __init__(self, batch: int = 1 << 16):
+        self._sorted = np.empty(0, np.uint64)
+        self._recent: set[int] = set()
+        self._batch = batch
+
+    def __len__(self) -> int:
+        return len(self._sorted) + len(self._recent)
+
+    def __contains__(self, key: int) -> bool:
+        if key in self._recent:
+            return True
+        value = np.uint64(key)
+        at = int(np.searchsorted(self._sorted, value))
+        return at < len(self._sorted) and self._sorted[at] == value
+
+    def add(self, key: int) -> None:
+        if key in self:
+            return
+        self._recent.add(key)
+        if len(self._recent) >= self._batch:
+            recent = np.fromiter(self._recent, np.uint64, len(self._recent))
+            self._sorted = np.union1d(self._sorted, recent)
+            self._recent = set()
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held, roughly: 8 bytes per merged digest, 70 per recent one."""
+        return self._sorted.nbytes + 70 * len(self._recent)

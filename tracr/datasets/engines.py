@@ -17,6 +17,7 @@ import concurrent.futures as cf
 import multiprocessing
 import os
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
 from tracr.datasets.worker import DatasetConfig, ShardResult, run_shard
@@ -88,7 +89,15 @@ class ProcessEngine(_Windowed):
 
     def _wait(self, handles: list[Any]) -> list[tuple[Any, ShardResult]]:
         done, _ = cf.wait(handles, return_when=cf.FIRST_COMPLETED)
-        return [(future, future.result()) for future in done]
+        try:
+            return [(future, future.result()) for future in done]
+        except BrokenProcessPool:
+            raise DatasetError(
+                "a worker process died. If generate() is called from a script, put the call "
+                "under `if __name__ == \"__main__\":` (workers are spawned and import the "
+                "script); otherwise a worker ran out of memory: use fewer --workers or "
+                "smaller programs. Finished shards are kept: run again to resume"
+            ) from None
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)

@@ -4,8 +4,9 @@ The dataset is defined by its config alone: candidate ``i`` is drawn from ``(see
 candidates are grouped in shards of ``shard_size``; a shard's rows are its accepted candidates
 (compiled, not trivial) minus those whose canonical hash appeared earlier in candidate order;
 the dataset is the first ``count`` rows. The engine hands shards over in order, at most two
-per worker ahead, so memory does not grow with ``count`` (only the set of hashes does, about
-70 bytes a program in a Python set).
+per worker ahead, each as compressed Parquet bytes plus (index, id, hash, verified) per row;
+the driver writes them through, so memory does not grow with ``count`` or with the size of
+the models (only the set of hashes does, 8 bytes a program: ``canonical.DigestSet``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from tracr.datasets.canonical import DigestSet, short_digest
 from tracr.datasets.engines import open_engine
 from tracr.datasets.worker import DatasetConfig, ShardResult
 from tracr.datasets.writer import ShardWriter
@@ -88,7 +90,9 @@ def generate(
     summary.resumed_shards = len(finished)
     summary.rows = sum(n for _, n, _ in finished)
     if summary.rows < count:
-        seen = set(_short(h) for h in writer.hashes(len(finished)))
+        seen = DigestSet()
+        for digest in writer.hashes(len(finished)):
+            seen.add(short_digest(digest))
         runner = open_engine(engine, workers, address)
         try:
             for result in runner.results(config, len(finished)):
@@ -105,27 +109,24 @@ def generate(
     return summary
 
 
-def _short(digest: str) -> int:
-    return int(digest[:16], 16)
-
-
-def _commit(writer: ShardWriter, result: ShardResult, seen: set[int], summary: Summary) -> None:
-    rows, failures = [], list(result.failures)
-    for row in result.rows:
-        key = _short(row["hash"])
+def _commit(writer: ShardWriter, result: ShardResult, seen: DigestSet, summary: Summary) -> None:
+    kept, failures = [], list(result.failures)
+    for entry in result.entries:
+        key = short_digest(entry["hash"])
         if key in seen:
             reason = "duplicate of an earlier program"
-            failures.append({"index": row["index"], "stage": "deduplicate", "reason": reason,
-                             "detail": row["id"]})  # fmt: skip
+            failures.append({"index": entry["index"], "stage": "deduplicate", "reason": reason,
+                             "detail": entry["id"]})  # fmt: skip
             continue
         seen.add(key)
-        rows.append(row)
+        kept.append(entry)
     room = summary.count - summary.rows
-    complete = len(rows) <= room
-    rows = rows[:room]
-    writer.write(result.shard, rows, failures, complete)
-    summary.candidates += len(result.rows) + len(result.failures)
-    summary.rows += len(rows)
-    summary.new_rows += len(rows)
-    summary.verified += sum(row["verified"] for row in rows)
+    complete = len(kept) <= room
+    kept = kept[:room]
+    keep = None if len(kept) == len(result.entries) else {e["index"] for e in kept}
+    writer.write(result.shard, result.data, failures, keep, complete)
+    summary.candidates += len(result.entries) + len(result.failures)
+    summary.rows += len(kept)
+    summary.new_rows += len(kept)
+    summary.verified += sum(entry["verified"] for entry in kept)
     summary.failures.update(f["reason"] for f in failures)

@@ -27,6 +27,7 @@ from typing import Any
 
 from tracr.compiler import compiling
 from tracr.datasets.canonical import program_hash
+from tracr.datasets.parquet import ShardEncoder, decode_rows
 from tracr.datasets.sampler import Rejected, SamplerConfig, sample
 from tracr.errors import TracrError, UnsupportedExprError
 from tracr.export import safetensors
@@ -60,9 +61,18 @@ class DatasetConfig:
 
 @dataclasses.dataclass(frozen=True)
 class ShardResult:
+    """One computed shard: its rows as Parquet bytes (``data``, see ``parquet``), what the
+    driver needs of each row to deduplicate and count (``entries``: index, id, hash,
+    verified), and the failure records."""
+
     shard: int
-    rows: list[dict[str, Any]]
+    data: bytes
+    entries: list[dict[str, Any]]
     failures: list[dict[str, Any]]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The rows as dicts (decodes ``data``)."""
+        return decode_rows(self.data)
 
 
 class _Stop(Exception):
@@ -77,16 +87,20 @@ def candidate_rng(seed: int, index: int) -> random.Random:
 
 
 def run_shard(config: DatasetConfig, shard: int) -> ShardResult:
-    """Every candidate of one shard: indices ``shard * shard_size`` onwards."""
-    rows, failures = [], []
+    """Every candidate of one shard: indices ``shard * shard_size`` onwards, each row encoded
+    as soon as it is built (so a shard's rows are never all held as Python objects)."""
+    encoder, entries, failures = ShardEncoder(shard), [], []
     start = shard * config.shard_size
     for index in range(start, start + config.shard_size):
         try:
-            rows.append(build_row(config, index))
+            row = build_row(config, index)
         except _Stop as stop:
             failures.append({"index": index, "stage": stop.stage, "reason": stop.reason,
                              "detail": stop.detail})  # fmt: skip
-    return ShardResult(shard, rows, failures)
+            continue
+        encoder.add(row)
+        entries.append({key: row[key] for key in ("index", "id", "hash", "verified")})
+    return ShardResult(shard, encoder.finish(), entries, failures)
 
 
 def build_row(config: DatasetConfig, index: int) -> dict[str, Any]:

@@ -16,45 +16,22 @@ from __future__ import annotations
 
 import json
 import os
-import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
+from tracr.datasets.parquet import pyarrow_modules, write_atomic, write_selected
 from tracr.datasets.worker import DatasetConfig
-from tracr.errors import DatasetError, MissingDependencyError
+from tracr.errors import DatasetError
 
 FORMAT = "tracr.dataset"
 FORMAT_VERSION = 1
 MANIFEST = "dataset.json"
 SUMMARY = "summary.json"
-_SHARD = re.compile(r"shard-(\d{5})\.parquet")
-COLUMNS = (
-    ("id", "string"), ("index", "int64"), ("hash", "string"), ("source", "string"),
-    ("vocab", "string"), ("max_seq_len", "int64"), ("n_ops", "int64"), ("depth", "int64"),
-    ("n_layers", "int64"), ("n_heads", "int64"), ("d_model", "int64"), ("d_head", "int64"),
-    ("d_mlp", "int64"), ("layout", "string"), ("verified", "bool_"), ("checked", "int64"),
-    ("mismatches", "int64"), ("verification", "string"), ("weights", "binary"),
-)  # fmt: skip
-
-
-def pyarrow_modules() -> tuple[Any, Any]:
-    try:
-        import pyarrow
-        import pyarrow.parquet
-    except ImportError:
-        raise MissingDependencyError("pyarrow", "datasets") from None
-    return pyarrow, pyarrow.parquet
 
 
 def shard_path(directory: Path, shard: int) -> Path:
     return directory / f"shard-{shard:05d}.parquet"
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 class ShardWriter:
@@ -77,7 +54,7 @@ class ShardWriter:
                     "a new directory"
                 )
         else:
-            _atomic_write(manifest, json.dumps(wanted, indent=1).encode())
+            write_atomic(manifest, json.dumps(wanted, indent=1).encode())
 
     def finished(self) -> list[tuple[int, int, bool]]:
         """(shard, rows, complete) for the shards 0, 1, ... already on disk, in order."""
@@ -107,20 +84,19 @@ class ShardWriter:
         shard_path(self.directory, shard).unlink(missing_ok=True)
 
     def write(
-        self, shard: int, rows: list[dict[str, Any]], failures: list[dict[str, Any]],
-        complete: bool,
+        self, shard: int, data: bytes, failures: list[dict[str, Any]],
+        keep: Collection[int] | None = None, complete: bool = True,
     ) -> None:  # fmt: skip
-        pa, pq = pyarrow_modules()
+        """Shard ``shard``: its failure records, then its Parquet file: ``data`` (a complete
+        shard's bytes from ``ShardEncoder``) as it is, or, copied a row group at a time, only
+        the rows whose candidate index is in ``keep`` (all if None), flagged ``complete``."""
         failures_path = self.directory / f"shard-{shard:05d}.failures.json"
-        _atomic_write(failures_path, json.dumps(failures, indent=0).encode())
-        schema = pa.schema([(name, getattr(pa, kind)()) for name, kind in COLUMNS])
-        flag = "true" if complete else "false"
-        schema = schema.with_metadata({"tracr.shard": str(shard), "tracr.complete": flag})
-        table = pa.Table.from_pylist(rows, schema=schema)
+        write_atomic(failures_path, json.dumps(failures, indent=0).encode())
         path = shard_path(self.directory, shard)
-        tmp = path.with_name(f".{path.name}.tmp")
-        pq.write_table(table, tmp, compression="zstd")
-        os.replace(tmp, path)
+        if keep is None and complete:
+            write_atomic(path, data)
+        else:
+            write_selected(path, data, shard, keep, complete)
 
     def write_summary(self, summary: dict[str, Any]) -> None:
-        _atomic_write(self.directory / SUMMARY, json.dumps(summary, indent=1).encode())
+        write_atomic(self.directory / SUMMARY, json.dumps(summary, indent=1).encode())

@@ -118,6 +118,26 @@ def test_the_estimate_is_below_the_actual_size_of_library_programs():
         assert size_guard.estimate(agraph).params <= actual * 1.5
 
 
+@pytest.mark.parametrize("layout", ["reference", "economical"])
+@pytest.mark.parametrize(
+    ("program", "vocab", "n"),
+    [(lib.make_reverse(), {1, 2, 3}, 8),
+     (lib.make_sort_unique(rasp.tokens, rasp.tokens), {1, 2}, 6),
+     (lib.make_frac_prevs(rasp.tokens == "("), {"(", ")"}, 5)],
+    ids=["reverse", "sort_unique", "frac_prevs"],
+)
+def test_the_guard_checks_the_exact_size_before_assembling(program, vocab, n, layout):
+    # The estimate is a lower bound; the exact size, checked before the full-width weights
+    # are built, refuses a budget one parameter short and accepts the model's own size.
+    model = compiling.compile_rasp_to_model(program, vocab, n, layout=layout)
+    actual = sum(a.size for arrays in model.params.values() for a in arrays.values())
+    with pytest.raises(CompilerError, match=rf"would have {actual:,} parameters .*"
+                                            rf"max_params={actual - 1:,}; the largest part is"):
+        compiling.compile_rasp_to_model(program, vocab, n, layout=layout, max_params=actual - 1)
+    again = compiling.compile_rasp_to_model(program, vocab, n, layout=layout, max_params=actual)
+    assert again.residual_labels == model.residual_labels
+
+
 @pytest.mark.parametrize("ids", [[99], [-1], ["x"], [None], [1.5]], ids=repr)
 def test_decoding_an_unknown_id_is_a_model_input_error(ids):
     model = compiling.compile_rasp_to_model(lib.make_length(), {1, 2}, 3)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
+import textwrap
 
 from tracr.datasets.engines import _Windowed
 from tracr.datasets.worker import DatasetConfig, ShardResult
@@ -23,7 +26,7 @@ class _Backwards(_Windowed):
 
     def _wait(self, handles):
         newest = max(handles)
-        return [(newest, ShardResult(newest, [], []))]
+        return [(newest, ShardResult(newest, b"", [], []))]
 
     def taken(self, shard: int) -> None:
         self.held.discard(shard)
@@ -37,3 +40,19 @@ def test_shards_come_in_order_and_at_most_two_per_worker_ahead():
         shards.append(result.shard)
     assert shards == list(range(5, 45))
     assert engine.most_held <= 2 * 3
+
+
+def test_a_script_without_the_main_guard_gets_a_clear_error(tmp_path):
+    # Spawned workers import the script, which calls generate() again while bootstrapping:
+    # the pool breaks, and the user is told why (not a BrokenProcessPool traceback).
+    script = tmp_path / "unguarded.py"
+    script.write_text(textwrap.dedent(f"""
+        from tracr import datasets
+        datasets.generate({str(tmp_path / "out")!r}, 3, workers=1)
+    """))
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("tracr.errors.DatasetError: a worker process died")
+    assert 'if __name__ == "__main__":' in last

@@ -16,7 +16,7 @@ CONFIG = DatasetConfig(SamplerConfig(max_seq_len=4, min_ops=3, max_ops=6), seed=
 
 
 def _first_row(config: DatasetConfig = CONFIG) -> dict:
-    return worker.run_shard(config, 0).rows[0]
+    return worker.run_shard(config, 0).rows()[0]
 
 
 def test_a_row_holds_source_sizes_layout_and_weights():
@@ -45,7 +45,7 @@ def test_failures_are_records_not_exceptions(monkeypatch):
     trivial = DatasetConfig(SamplerConfig(vocab=(0,), max_seq_len=1, min_ops=1, max_ops=3),
                             shard_size=6)  # fmt: skip
     result = worker.run_shard(trivial, 0)
-    assert result.rows == []
+    assert result.rows() == [] and result.entries == []
     assert {f["stage"] for f in result.failures} <= {"sample", "behaviour"}
     assert any(f["reason"] == "trivial: the output is one constant" for f in result.failures)
 
