@@ -44,12 +44,14 @@ def _check(f32, case, inputs) -> None:
 NAMES = lib_catalog.NAMES + lib_catalog.PAPER_NAMES
 # (vocab size, max_seq_len, inputs): exhaustive while small, random beyond.
 SIZES = [(3, 4, None), (5, 8, 60), (4, 16, 40)]
+# The reference layout's dyck2 at max_seq_len 16 (423M parameters) is above the size guard.
+CASES = [(n, lay, *size) for n, lay, size in
+         itertools.product(NAMES, ("economical", "reference"), SIZES)
+         if (n, lay, size[1]) != ("dyck2", "reference", 16)]
 recorded_exact: list[str] = []
 
 
-@pytest.mark.parametrize(("vocab_size", "max_seq_len", "count"), SIZES)
-@pytest.mark.parametrize("layout", ["economical", "reference"])
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize(("name", "layout", "vocab_size", "max_seq_len", "count"), CASES)
 def test_recorded_exact_means_exact_in_float32(name, layout, vocab_size, max_seq_len, count):
     case = lib_catalog.build(name, vocab_size=vocab_size, max_seq_len=max_seq_len)
     model = compiling.compile_rasp_to_model(case.program, case.vocab, case.max_seq_len,
@@ -67,9 +69,8 @@ def test_recorded_exact_means_exact_in_float32(name, layout, vocab_size, max_seq
 def test_the_record_is_not_vacuous():
     """Most library models at these sizes are recorded exact in float32 (so the test above
     checks something); the count is printed by ``pytest -s``."""
-    total = len(NAMES) * 2 * len(SIZES)
-    models = [(n, lay, v, s) for n, lay, (v, s, _) in
-              itertools.product(NAMES, ("economical", "reference"), SIZES)]
+    total = len(CASES)
+    models = [(n, lay, v, s) for n, lay, v, s, _ in CASES]
     exact = sum(
         compiling.compile_rasp_to_model(
             (c := lib_catalog.build(n, vocab_size=v, max_seq_len=s)).program, c.vocab, s,
