@@ -453,6 +453,10 @@ class Outcome:
     reason: str = ""
     detail: str = ""
     checked: int = 0
+    # With float32 checking (``check(..., float32=True)``) of a compiled program: "exact"
+    # (recorded exact in float32 and right there), "inexact-right" / "inexact-wrong" (recorded
+    # inexact; right or wrong in float32 on the inputs), "unsound" (recorded exact, but wrong).
+    float32: str = ""
 
 
 def inputs_for(case: FuzzCase, budget: int, seed: int = 0) -> list[list]:
@@ -502,13 +506,52 @@ def _well_formed(error: UnsupportedExprError, labels: set[str]) -> bool:
                for p in error.problems)
 
 
-def check(case: FuzzCase, budget: int = 60, seed: int = 0) -> Outcome:
-    """Compile ``case`` causal and not and run the differential test on each model."""
+class _Float32:
+    """The compiled model's encoders and config, run by the torch backend in float32."""
+
+    def __init__(self, model):
+        from tracr.backends.torch import to_torch
+
+        self._model = model
+        self._tmodel = to_torch(model, dtype="float32", allow_inexact=True)
+
+    def __getattr__(self, name: str):
+        return getattr(self._model, name)
+
+    def apply_batch(self, batch, pad: bool = True):
+        return self._tmodel.apply_batch(batch, pad=pad)
+
+
+def _float32_mismatches(model, case: FuzzCase, inputs: list[list]) -> list:
+    f32 = _Float32(model)
+    reports = [verifying.compare(f32, case.program, list(group))
+               for _, group in itertools.groupby(sorted(inputs, key=len), key=len)]
+    reports.append(verifying.compare(f32, case.program, inputs, pad_to_max=True))
+    return [m for r in reports for m in r.mismatches]
+
+
+def float32_verdict(model, case: FuzzCase, inputs: list[list]) -> tuple[str, str]:
+    """(verdict, detail) of ``model`` in float32 against its precision record."""
+    recorded = model.precision.is_exact("float32")
+    mismatches = _float32_mismatches(model, case, inputs)
+    if recorded:
+        detail = "\n".join(f"  {m}" for m in mismatches[:4])
+        return ("unsound", detail) if mismatches else ("exact", "")
+    return ("inexact-wrong" if mismatches else "inexact-right"), ""
+
+
+_WORST = ("exact", "inexact-right", "inexact-wrong", "unsound")
+
+
+def check(case: FuzzCase, budget: int = 60, seed: int = 0, float32: bool = False) -> Outcome:
+    """Compile ``case`` causal and not and run the differential test on each model (and,
+    with ``float32``, again in float32 through the torch backend)."""
     inputs = inputs_for(case, budget, seed)
     labels = {e.label for e in rasp.topological_sort(case.program)}
     refusal: UnsupportedExprError | None = None
     checked = 0
     compiled = False
+    verdict, verdict_detail = "", ""
     for causal in (False, True):
         mode = "causal" if causal else "full"
         try:
@@ -535,6 +578,16 @@ def check(case: FuzzCase, budget: int = 60, seed: int = 0) -> Outcome:
             shown = "\n".join(f"  {m}" for m in mismatches[:4])
             return Outcome("wrong", detail=f"{mode}: {len(mismatches)} mismatches, e.g.\n{shown}")
         checked += n
+        if float32 and n:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error")
+                    v, detail = float32_verdict(model, case, inputs)
+            except Exception:  # noqa: BLE001
+                return Outcome("crash", detail=f"{mode} float32: {traceback.format_exc(-4)}")
+            if not verdict or _WORST.index(v) > _WORST.index(verdict):
+                verdict, verdict_detail = v, f"{mode}: {detail}" if detail else ""
     if not compiled:
         return Outcome("refused", reason=refusal_reason(refusal))
-    return Outcome("exact" if checked else "vacuous", checked=checked)
+    return Outcome("exact" if checked else "vacuous", checked=checked, float32=verdict,
+                   detail=verdict_detail)

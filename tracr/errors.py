@@ -62,6 +62,15 @@ class BackendError(TracrError, ValueError):
     """A backend cannot build the model as asked (not a model, an unusable dtype or device)."""
 
 
+class InexactFormatError(BackendError):
+    """A backend was asked for a number format in which the model is not proven exact."""
+
+
+class PrecisionWarning(UserWarning):
+    """A model whose exactness in a narrower format was never checked (an older file) is
+    converted to that format."""
+
+
 class MissingDependencyError(TracrError, ImportError):
     """An optional extra is needed for this feature and is not installed."""
 

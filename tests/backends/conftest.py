@@ -180,3 +180,13 @@ def assert_decoded_equal(got: list, want: list, rel: float = 1e-6) -> None:
 @pytest.fixture
 def check_decoded():
     return assert_decoded_equal
+
+
+def pytest_collection_modifyitems(items) -> None:
+    # The random look-alikes are not compiled, so their exactness in float32 was never
+    # checked: converting them warns (PrecisionWarning). These tests are about the backends
+    # computing what the numpy model computes; test_precision_gate.py checks the warning.
+    for item in items:
+        if "tests/backends/" in str(item.fspath) and "precision_gate" not in str(item.fspath):
+            item.add_marker(pytest.mark.filterwarnings(
+                "ignore::tracr.errors.PrecisionWarning"))

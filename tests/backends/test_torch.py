@@ -51,7 +51,7 @@ def test_float32_decodes_like_numpy(make_model, make_batch):
     model = make_model(n_layers=3, n_heads=2, seed=11)
     batch = make_batch(model, 16, seed=2)
     ref = model.apply_batch(batch)
-    got = to_torch(model).apply_batch(batch)
+    got = to_torch(model, dtype="float32").apply_batch(batch)  # unchecked: no float32 default
     assert got.logits.dtype == np.float32
     np.testing.assert_allclose(got.logits, ref.logits, atol=1e-4)
 

@@ -67,7 +67,8 @@ def test_float32_logits_decode_like_numpy(make_model, make_batch, check_decoded)
     model = make_model(n_layers=3, n_heads=2, causal=True, seed=12)
     batch = make_batch(model, 8, seed=5)
     enc = _common.encode_batch(model, batch, pad=True)
-    logits = to_transformer_lens(model)(torch.as_tensor(enc.ids)).detach().numpy()
+    tl_model = to_transformer_lens(model, dtype=torch.float32)  # unchecked: no float32 default
+    logits = tl_model(torch.as_tensor(enc.ids)).detach().numpy()
     assert logits.dtype == np.float32
     decoded = [
         _common.decode_row(model, logits[i], enc.padded[i], enc.lengths[i])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import collections
 import random
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from tests.property.strategies import FuzzCase, check, fuzz_cases, generate
@@ -72,3 +73,29 @@ def test_generator_reaches_the_value_shapes_of_issue_13():
               "True if x else 1", "0.0 if x else -0.0", "chain of", "composite("]
     missing = [w for w in wanted if not any(w in s for s in sources)]
     assert not missing, f"the generator never produced {missing}"
+
+
+@pytest.mark.slow  # about a minute on 2 cores; a smaller sample runs by default (below)
+def test_random_programs_recorded_exact_in_float32_are_exact_there():
+    """The float32 half of the fuzzer: each compiled model also runs in float32 (torch) and
+    must be right there wherever its precision record says float32 is exact
+    (``python -m bench.fuzz --float32`` runs thousands)."""
+    pytest.importorskip("torch")
+    verdicts: collections.Counter = collections.Counter()
+    for i in range(60):
+        case = generate(random.Random(f"float32:{i}"))
+        outcome = check(case, budget=30, float32=True)
+        assert outcome.kind != "crash", f"{case}\n{outcome.detail}"
+        assert outcome.float32 != "unsound", f"{case}\n{outcome.detail}"
+        verdicts[outcome.float32] += 1
+    assert verdicts["exact"] >= 30, verdicts  # the record is not vacuous
+
+
+def test_a_few_random_programs_recorded_exact_in_float32_are_exact_there():
+    pytest.importorskip("torch")
+    verdicts: collections.Counter = collections.Counter()
+    for i in range(8):
+        outcome = check(generate(random.Random(f"float32:{i}")), budget=20, float32=True)
+        assert outcome.float32 != "unsound", outcome.detail
+        verdicts[outcome.float32] += 1
+    assert verdicts["exact"] >= 3, verdicts

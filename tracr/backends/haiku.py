@@ -17,7 +17,9 @@ those of ``tracr.model.forward.ForwardTrace``. The unembedding is not a paramete
 reference had none); it is ``hmodel.unembedding``, a constant of the function.
 ``hmodel.transformed`` is the ``hk.Transformed`` itself (``init`` / ``apply``, no rng).
 Computation is float32 unless JAX's
-x64 mode is on when ``to_haiku`` is called.
+x64 mode is on when ``to_haiku`` is called. In float32, a model the compiler did not prove
+exact in float32 (``model.precision``) raises ``InexactFormatError`` naming the problem:
+enable x64 (``jax.config.update("jax_enable_x64", True)``) or pass ``allow_inexact=True``.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import numpy as np
 
 from tracr.backends import _common
 from tracr.errors import MissingDependencyError
-from tracr.model import CompiledModel, ModelConfig, ModelOutput
+from tracr.model import CompiledModel, ModelConfig, ModelOutput, number_formats
 
 
 class HaikuTrace(NamedTuple):
@@ -118,14 +120,30 @@ def _crop(value: Any, b: int, t: int) -> Any:
     return a[:b, :, :t, :t] if a.ndim == 4 else a[:b, :t]
 
 
-def to_haiku(model: CompiledModel) -> HaikuModel:
-    """Wrap ``model`` as a Haiku-transformed, jitted forward pass with its params."""
+JAX_ADVICE = ("enable JAX's float64 first (jax.config.update('jax_enable_x64', True)) or "
+              "compile with layout='reference' where an economical numerical EQ is named")
+
+
+def check_jax_format(model: CompiledModel, allow_inexact: bool) -> None:
+    """Raise ``InexactFormatError`` when JAX computes in float32 (x64 off) and ``model`` is
+    not proven exact in float32."""
+    import jax
+
+    fmt = "float64" if jax.dtypes.canonicalize_dtype(np.float64) == np.float64 else "float32"
+    number_formats.require_exact(model.precision, fmt, allow_inexact=allow_inexact,
+                                 advice=JAX_ADVICE)
+
+
+def to_haiku(model: CompiledModel, *, allow_inexact: bool = False) -> HaikuModel:
+    """Wrap ``model`` as a Haiku-transformed, jitted forward pass with its params (float32
+    unless JAX's x64 mode is on; see the module docstring for the exactness check)."""
     try:
         import haiku as hk
         import jax
         import jax.numpy as jnp
     except ImportError as e:
         raise MissingDependencyError("dm-haiku", "jax") from e
+    check_jax_format(model, allow_inexact)
 
     shapes = _Shapes.of(model)
     unembedding = jnp.asarray(model.unembedding)  # a constant: not a reference param name

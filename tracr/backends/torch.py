@@ -1,7 +1,8 @@
 """The compiled model as a PyTorch ``nn.Module`` (backend; needs the ``torch`` extra).
 
     from tracr.backends.torch import to_torch
-    tmodel = to_torch(model)                      # a plain nn.Module, float32, on CPU
+    tmodel = to_torch(model)                      # a plain nn.Module on CPU: float32 where
+                                                  # the model is proven exact in it, else float64
     tmodel.apply(["BOS", 1, 2, 3]).decoded        # same as model.apply(...).decoded
 
 ``tmodel(ids, key_is_real)`` is the batched forward pass on token ids [B, T]; it returns every
@@ -15,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tracr.errors import BackendError, MissingDependencyError
-from tracr.model import CompiledModel
+from tracr.model import CompiledModel, number_formats
 
 if TYPE_CHECKING:
     from tracr.backends._torch_modules import TracrTorchModel
@@ -29,18 +30,29 @@ def _import_torch() -> Any:
     return torch
 
 
-def _check_target(torch: Any, model: Any, dtype: Any, device: Any) -> tuple:
-    """(dtype, device) as torch objects, or ``BackendError`` saying what is wrong."""
+ADVICE = ("run it in float64 (dtype=torch.float64, the default picks it) or compile with "
+          "layout='reference' where an economical numerical EQ is named")
+
+
+def _check_target(torch: Any, model: Any, dtype: Any, device: Any,
+                  allow_inexact: bool = False) -> tuple:
+    """(dtype, device) as torch objects, or ``BackendError`` saying what is wrong.
+
+    ``dtype`` None: float32 where the model is proven exact in it, else float64. A narrower
+    dtype the model is not proven exact in raises ``InexactFormatError`` (unless
+    ``allow_inexact``)."""
     if not isinstance(model, CompiledModel):
         raise BackendError(f"to_torch needs a CompiledModel (from compile_rasp_to_model or "
                            f"safetensors.load), got {type(model).__name__}")
     if isinstance(dtype, str):
         dtype = getattr(torch, dtype, dtype)
     if dtype is None:
-        dtype = torch.float32
+        dtype = getattr(torch, number_formats.default_format(model.precision))
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
         raise BackendError(f"dtype must be a torch floating-point dtype (torch.float32, "
                            f"torch.float64, ...), got {dtype!r}")
+    number_formats.require_exact(model.precision, str(dtype).removeprefix("torch."),
+                                 allow_inexact=allow_inexact, advice=ADVICE)
     try:
         device = None if device is None else torch.device(device)
     except (RuntimeError, TypeError, ValueError) as exc:
@@ -48,8 +60,14 @@ def _check_target(torch: Any, model: Any, dtype: Any, device: Any) -> tuple:
     return dtype, device
 
 
-def to_torch(model: CompiledModel, dtype: Any = None, device: Any = None) -> TracrTorchModel:
-    """Build a ``TracrTorchModel`` holding ``model``'s weights (default dtype float32).
+def to_torch(model: CompiledModel, dtype: Any = None, device: Any = None, *,
+             allow_inexact: bool = False) -> TracrTorchModel:
+    """Build a ``TracrTorchModel`` holding ``model``'s weights.
+
+    ``dtype`` None (default) picks float32 where the compiler proved the model exact in
+    float32 (``model.precision``), float64 otherwise; ``tmodel.dtype`` says which. A dtype
+    the model is not proven exact in raises ``InexactFormatError`` naming the first problem;
+    ``allow_inexact=True`` builds it anyway.
 
     The weights are copied; ``w`` matrices of shape [in, out] become ``nn.Linear`` weights of
     shape [out, in]. The module is put in eval mode (it has no dropout; this only matters for
@@ -59,7 +77,7 @@ def to_torch(model: CompiledModel, dtype: Any = None, device: Any = None) -> Tra
     from tracr.backends import _common
     from tracr.backends._torch_modules import TracrTorchModel
 
-    dtype, device = _check_target(torch, model, dtype, device)
+    dtype, device = _check_target(torch, model, dtype, device, allow_inexact)
     cfg = model.model_config
     tmodel = TracrTorchModel(
         n_tokens=model.params["token_embed"]["embeddings"].shape[0],
@@ -82,6 +100,7 @@ def to_torch(model: CompiledModel, dtype: Any = None, device: Any = None) -> Tra
             tmodel.causal_mask.copy_(torch.tril(tmodel.causal_mask))
     tmodel.pad_id = _common.pad_id(model)
     tmodel.compiled = model
+    tmodel.dtype = dtype
     return tmodel.eval()
 
 

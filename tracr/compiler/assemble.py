@@ -37,7 +37,7 @@ AssembledTransformerModelOutput = ModelOutput
 class AssembledTransformerModel(CompiledModel):
     """A compiled model; see ``tracr.model.CompiledModel`` for its fields and ``apply``."""
 
-    def get_compiled_model(self) -> Any:
+    def get_compiled_model(self, *, allow_inexact: bool = False) -> Any:
         """The Haiku ``CompiledTransformerModel`` computing this model (needs the ``jax``
         extra). Call it inside ``hk.transform`` and apply with ``self.params``::
 
@@ -45,10 +45,12 @@ class AssembledTransformerModel(CompiledModel):
             f.apply(model.params, None, ids).unembedded      # argmax ids [B, T]
 
         Set ``use_unembed_argmax = False`` on the module for the logits to train against.
+        With JAX's x64 off, a model not proven exact in float32 raises
+        ``InexactFormatError`` (``allow_inexact=True`` builds it anyway).
         """
         from tracr.transformer.model import compiled_transformer_model
 
-        return compiled_transformer_model(self)
+        return compiled_transformer_model(self, allow_inexact)
 
     @classmethod
     def of(cls, model: CompiledModel) -> AssembledTransformerModel:

@@ -2,6 +2,7 @@
 
     trace (rasp_to_graph)  ->  flatten selectors  ->  infer value sets (basis_inference)
     ->  validate  ->  build blocks (graph_to_craft)  ->  allocate layers  ->  assemble
+    ->  record where the model is exact in float32 / bfloat16 / float16 (low_precision)
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from tracr.compiler import (
     economy_rewrites,
     graph_to_craft,
     lookahead,
+    low_precision,
     rasp_to_graph,
     selectors,
     size_guard,
@@ -100,7 +102,8 @@ def compile_rasp_to_model(
     _check_size(agraph, params, max_params)
     alloc = allocation.allocate(agraph.graph, blocks)
     model = craft_to_model.assemble(agraph, blocks, alloc, compiler_bos, compiler_pad)
-    return assemble.AssembledTransformerModel.of(model)
+    record = low_precision.precision_record(agraph, blocks, settings, model)
+    return assemble.AssembledTransformerModel.of(dataclasses.replace(model, precision=record))
 
 
 def _check_size(agraph, params: int, max_params: int | None) -> None:

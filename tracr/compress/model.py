@@ -139,15 +139,21 @@ class CompressedModel:
         torch = _import_torch()
         from tracr.compress._modules import CompressedTorchModel
 
-        inner = to_torch(self.compiled, dtype=dtype, device=device)
+        # A compressed model is an approximation trained in float32; exactness is not its
+        # contract, so the compiled model's float32 record does not gate it.
+        inner = to_torch(self.compiled, dtype=dtype or torch.float32, device=device,
+                         allow_inexact=True)
         w = torch.as_tensor(self.w)
         return CompressedTorchModel(inner, w, self.decompress_every_layer)
 
     def to_transformer_lens(self, dtype: Any = None, device: Any = None) -> Any:
         """The folded model (see ``fold``) as a TransformerLens model."""
+        import torch
+
         from tracr.export.transformer_lens import to_transformer_lens
 
-        return to_transformer_lens(self.fold(), dtype=dtype, device=device)
+        return to_transformer_lens(self.fold(), dtype=dtype or torch.float32, device=device,
+                                   allow_inexact=True)  # an approximation: see to_torch
 
 
 def _folded_params(params: fwd.Params, w: np.ndarray) -> fwd.Params:

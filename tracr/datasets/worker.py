@@ -33,6 +33,7 @@ from tracr.errors import TracrError, UnsupportedExprError
 from tracr.export import safetensors
 from tracr.frontend import dumps
 from tracr.model import CompiledModel, Layout, NumericalOutputEncoder
+from tracr.model.number_formats import PrecisionRecord
 from tracr.rasp import rasp
 
 BOS = "BOS"
@@ -215,6 +216,10 @@ def relabel(model: CompiledModel, names: dict[str, str]) -> tuple[CompiledModel,
     labels = [sub(label) for label in model.residual_labels]
     model = dataclasses.replace(model, residual_labels=labels, layout=Layout.from_dict(layout),
                                 program=sub(model.program))  # fmt: skip
+    if model.precision is not None:  # its problems name labels too (and must not depend on
+        # the process's label counter, or the dataset would depend on the engine)
+        model = dataclasses.replace(model, precision=PrecisionRecord(
+            {fmt: tuple(map(sub, lines)) for fmt, lines in model.precision.problems.items()}))
     return model, layout
 
 

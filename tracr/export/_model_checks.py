@@ -92,3 +92,17 @@ def check_labels(labels: Any) -> None:
         raise ModelFormatError("metadata 'residual_labels' must be a list of strings")
     if len(set(labels)) != len(labels):
         raise ModelFormatError("metadata 'residual_labels' lists a label twice")
+
+
+def check_precision(data: Any) -> None:
+    """The precision record: an object from checked format names to lists of strings."""
+    from tracr.model.number_formats import CHECKED_FORMATS
+
+    names = [f.name for f in CHECKED_FORMATS]
+    if not isinstance(data, dict) or any(k not in names for k in data):
+        raise ModelFormatError(f"metadata 'precision' must be a JSON object whose keys are "
+                               f"among {names}: file corrupted")
+    for name, lines in data.items():
+        if not isinstance(lines, list) or not all(isinstance(x, str) for x in lines):
+            raise ModelFormatError(f"metadata 'precision' {name!r} must be a list of strings "
+                                   "(the problems found in that format): file corrupted")

@@ -33,6 +33,7 @@ from tracr.model import (
     ModelConfig,
     NumericalOutputEncoder,
 )
+from tracr.model.number_formats import PrecisionRecord
 
 FORMAT = "tracr.compiled_model"
 FORMAT_VERSION = 2  # 2: the checksum covers the metadata too
@@ -70,6 +71,8 @@ def to_bytes(model: CompiledModel) -> bytes:
         "layout": json.dumps(model.layout.to_dict()),
         "program": model.program,
     }
+    if model.precision is not None:
+        metadata["precision"] = json.dumps(model.precision.to_json())
     metadata["checksum"] = _checksum(tensors, metadata)
     return fmt.dumps(tensors, metadata)
 
@@ -89,6 +92,11 @@ def from_bytes(blob: bytes) -> CompiledModel:
     checks.check_input_encoder(input_data, config_data, rows)
     output_data = checks.parse_json(meta, "output_encoder")
     checks.check_output_encoder(output_data)
+    precision = None  # a file from before the record: not checked
+    if "precision" in meta:
+        precision_data = checks.parse_json(meta, "precision")
+        checks.check_precision(precision_data)
+        precision = PrecisionRecord.from_json(precision_data)
     try:
         model = CompiledModel(
             params=_params(tensors),
@@ -99,6 +107,7 @@ def from_bytes(blob: bytes) -> CompiledModel:
             unembedding=tensors[UNEMBEDDING],
             layout=Layout.from_dict(checks.parse_json(meta, "layout", "{}")),
             program=meta.get("program", ""),
+            precision=precision,
         )
     except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as e:
         if isinstance(e, ModelFormatError):

@@ -34,8 +34,13 @@ from tracr.errors import MissingDependencyError, UnsupportedExprError
 from tracr.model import CompiledModel
 
 
-def to_transformer_lens(model: CompiledModel, dtype: Any = None, device: Any = None) -> Any:
-    """A TransformerLens model computing ``model`` (float32 on CPU unless told otherwise).
+def to_transformer_lens(model: CompiledModel, dtype: Any = None, device: Any = None, *,
+                        allow_inexact: bool = False) -> Any:
+    """A TransformerLens model computing ``model`` on CPU unless told otherwise.
+
+    ``dtype`` None: float32 where the compiler proved the model exact in it, else float64;
+    a dtype it is not proven exact in raises ``InexactFormatError`` (``allow_inexact=True``
+    builds it anyway), as ``to_torch`` does.
 
     Returns a ``HookedTransformer`` with transformer-lens 3.x and a ``TransformerBridge``
     with 4.x; ``transformer_lens_major()`` says which is installed.
@@ -44,7 +49,9 @@ def to_transformer_lens(model: CompiledModel, dtype: Any = None, device: Any = N
     import torch
 
     _check_supported(model)
-    dtype = dtype or torch.float32
+    from tracr.backends.torch import _check_target
+
+    dtype, _ = _check_target(torch, model, dtype, None, allow_inexact)
     if major >= 4:
         return _bridge(model, dtype, device)
     return _hooked_transformer(model, dtype, device)

@@ -20,6 +20,7 @@ from tracr.model.config import ModelConfig
 from tracr.model.encoders import InputEncoder, OutputEncoder
 from tracr.model.forward import ForwardTrace, Params, forward
 from tracr.model.layout import Layout
+from tracr.model.number_formats import PrecisionRecord
 
 
 @dataclasses.dataclass
@@ -79,6 +80,9 @@ class CompiledModel:
     unembedding: np.ndarray  # [d_model, n_out]
     layout: Layout = dataclasses.field(default_factory=Layout)
     program: str = ""  # a readable description of the compiled program
+    # Per narrower format, the problems that make it inexact (() = exact); None: not checked
+    # (a file saved before the record existed). See ``tracr.model.number_formats``.
+    precision: PrecisionRecord | None = None
 
     @property
     def config(self) -> ModelConfig:

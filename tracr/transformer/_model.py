@@ -220,12 +220,18 @@ class CompiledTransformerModel(hk.Module):
         return CompiledTransformerModelOutput(out, unembedded)
 
 
-def compiled_transformer_model(model: CompiledModel) -> CompiledTransformerModel:
+def compiled_transformer_model(model: CompiledModel, allow_inexact: bool = False
+                               ) -> CompiledTransformerModel:
     """The Haiku module computing ``model`` (what ``model.get_compiled_model()`` returns).
 
     Call it inside ``hk.transform`` and apply with ``model.params``; the embeddings'
-    initial values are the compiled ones, the transformer's are random until then.
+    initial values are the compiled ones, the transformer's are random until then. With
+    JAX's x64 off (float32), a model not proven exact in float32 raises
+    ``InexactFormatError`` unless ``allow_inexact``.
     """
+    from tracr.backends.haiku import check_jax_format
+
+    check_jax_format(model, allow_inexact)
     c = model.model_config
     config = TransformerConfig(
         num_heads=c.num_heads, num_layers=c.num_layers, key_size=c.key_size,
