@@ -506,14 +506,16 @@ def _well_formed(error: UnsupportedExprError, labels: set[str]) -> bool:
                for p in error.problems)
 
 
-class _Float32:
-    """The compiled model's encoders and config, run by the torch backend in float32."""
+class Float32Model:
+    """The compiled model's encoders and config, run by the torch backend in float32 (what
+    ``verifying.compare`` needs). ``allow_inexact=False`` raises unless the model is
+    recorded exact in float32."""
 
-    def __init__(self, model):
+    def __init__(self, model, allow_inexact: bool = True):
         from tracr.backends.torch import to_torch
 
         self._model = model
-        self._tmodel = to_torch(model, dtype="float32", allow_inexact=True)
+        self._tmodel = to_torch(model, dtype="float32", allow_inexact=allow_inexact)
 
     def __getattr__(self, name: str):
         return getattr(self._model, name)
@@ -523,7 +525,7 @@ class _Float32:
 
 
 def _float32_mismatches(model, case: FuzzCase, inputs: list[list]) -> list:
-    f32 = _Float32(model)
+    f32 = Float32Model(model)
     reports = [verifying.compare(f32, case.program, list(group))
                for _, group in itertools.groupby(sorted(inputs, key=len), key=len)]
     reports.append(verifying.compare(f32, case.program, inputs, pad_to_max=True))

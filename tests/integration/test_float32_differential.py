@@ -16,22 +16,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from tracr.backends.torch import to_torch  # noqa: E402
+from bench.fuzz_programs import Float32Model  # noqa: E402 - the root is on sys.path
 from tracr.compiler import compiling, lib_catalog, verifying  # noqa: E402
-
-
-class _Float32:
-    """The compiled model's encoders and config, run by the torch backend in float32."""
-
-    def __init__(self, model):
-        self._model = model
-        self._tmodel = to_torch(model, dtype=torch.float32)  # raises unless recorded exact
-
-    def __getattr__(self, name: str):
-        return getattr(self._model, name)
-
-    def apply_batch(self, batch, pad: bool = True):
-        return self._tmodel.apply_batch(batch, pad=pad)
 
 
 def _check(f32, case, inputs) -> None:
@@ -63,7 +49,7 @@ def test_recorded_exact_means_exact_in_float32(name, layout, vocab_size, max_seq
         inputs = list(verifying.all_inputs(case.vocab, case.max_len_in_domain()))
     else:
         inputs = case.random_inputs(count, seed=max_seq_len)
-    _check(_Float32(model), case, inputs)
+    _check(Float32Model(model, allow_inexact=False), case, inputs)
 
 
 def test_the_record_is_not_vacuous():

@@ -80,12 +80,12 @@ class ShardEncoder:
         return self._sink.getvalue()
 
 
-def row_groups(data: bytes, columns: list[str] | None = None) -> Iterator[Any]:
+def row_groups(data: bytes) -> Iterator[Any]:
     """The row groups of encoded shard bytes, as Arrow tables, one at a time."""
     _, pq = pyarrow_modules()
     file = pq.ParquetFile(io.BytesIO(data))
     for group in range(file.num_row_groups):
-        yield file.read_row_group(group, columns=columns, use_threads=False)
+        yield file.read_row_group(group, use_threads=False)
 
 
 def decode_rows(data: bytes) -> list[dict[str, Any]]:

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from tracr.datasets.parquet import pyarrow_modules as _pyarrow
 from tracr.datasets.writer import MANIFEST, shard_path
-from tracr.datasets.writer import pyarrow_modules as _pyarrow
 from tracr.errors import DatasetError
 from tracr.export import safetensors
 from tracr.frontend import load_program
